@@ -1,0 +1,93 @@
+"""The asyncpg pool, its msgspec JSON codecs, and the one-transaction-per-request dependency."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import asyncpg
+import msgspec
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+
+from marketplace.settings import Settings
+
+if TYPE_CHECKING:  # asyncpg's classes are generic only in its stubs
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record]
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+else:
+    Connection = asyncpg.Connection
+    Pool = asyncpg.Pool
+# How a handler asks for the request's transaction: ``async def handler(conn: Tx) -> ...``
+Tx: TypeAlias = NamedDependency[Connection]
+
+_json_decoder = msgspec.json.Decoder()
+
+
+def _encode_json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+async def init_connection(conn: Connection) -> None:
+    """Per-connection setup: json/jsonb through msgspec, UTC session time zone."""
+    for typename in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typename, schema="pg_catalog", encoder=_encode_json, decoder=_json_decoder.decode, format="text"
+        )
+
+
+async def connect(dsn: str) -> Connection:
+    """One dedicated connection with the same codecs as the pool (LISTEN, scripts)."""
+    conn: Connection = await asyncpg.connect(dsn, server_settings={"timezone": "UTC"})
+    await init_connection(conn)
+    return conn
+
+
+async def create_pool(settings: Settings) -> Pool:
+    pool = await asyncpg.create_pool(
+        settings.database_url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        init=init_connection,
+        server_settings={"timezone": "UTC", "application_name": "tradeyard"},
+    )
+    assert pool is not None  # create_pool returns None only when awaited lazily
+    return pool
+
+
+class Database:
+    """Hands out connections and transactions. Production wraps a pool."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        async with self.pool.acquire() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """A connection inside a transaction: commits on normal exit, rolls back on any exception."""
+        async with self.connection() as conn, conn.transaction():
+            yield conn
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+async def provide_transaction(state: State) -> AsyncIterator[Connection]:
+    """Litestar dependency ``conn``: the request's unit of work (ARCHITECTURE.md §3.1).
+
+    Litestar exits this generator after the handler returns and before the response is sent, so the
+    commit happens first; an exception from the handler is thrown in here and rolls everything back.
+    """
+    db: Database = state.db
+    async with db.transaction() as conn:
+        yield conn
+
+
+async def database_now(conn: Connection) -> Any:
+    """The database clock: the referee for deadlines (ARCHITECTURE.md §3.3)."""
+    return await conn.fetchval("SELECT now()")

@@ -1,0 +1,197 @@
+"""Background jobs on pgqueuer: the transactional outbox (ARCHITECTURE.md §3.2).
+
+A service calls ``enqueue(conn, SomeJob(...))`` on the request's connection, so the job exists only if
+the business transaction commits. Domains declare job payloads as ``Job`` subclasses (the class tag is
+the pgqueuer entrypoint) and register handlers on a ``JobRegistry``; ``marketplace.worker`` composes
+the registries and runs them. Delivery is at least once, so handlers must be idempotent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+import msgspec
+from pgqueuer.adapters.persistence.queries import Queries
+from pgqueuer.db import AsyncpgDriver
+
+from marketplace.core.db import Connection, Database
+from marketplace.settings import Settings
+
+
+class Job(msgspec.Struct, frozen=True, kw_only=True, tag_field="job", tag=True):
+    """Base of every job payload. The tag (class name unless set) is the pgqueuer entrypoint."""
+
+    @classmethod
+    def entrypoint(cls) -> str:
+        tag = msgspec.inspect.type_info(cls).tag  # type: ignore[attr-defined]
+        assert isinstance(tag, str)
+        return tag
+
+
+J = TypeVar("J", bound=Job)
+
+
+@dataclasses.dataclass(frozen=True)
+class JobContext:
+    """What a handler may use: a connection source, settings, and shared clients set up by the worker."""
+
+    db: Database
+    settings: Settings
+    resources: dict[str, Any]
+
+
+Handler = Callable[[JobContext, J], Awaitable[None]]
+ScheduledHandler = Callable[[JobContext], Awaitable[None]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Registration(Generic[J]):
+    job_type: type[J]
+    handler: Handler[J]
+    max_attempts: int
+    concurrency_limit: int
+
+    @property
+    def entrypoint(self) -> str:
+        return self.job_type.entrypoint()
+
+    def decode(self, payload: bytes | None) -> J:
+        return msgspec.json.decode(payload or b"{}", type=self.job_type)
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    name: str
+    cron: str
+    handler: ScheduledHandler
+
+
+class JobRegistry:
+    """Handlers and schedules of one domain; the worker merges several with ``include``."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Registration[Any]] = {}
+        self._schedules: dict[str, Schedule] = {}
+
+    def handler(
+        self, job_type: type[J], *, max_attempts: int = 5, concurrency_limit: int = 0
+    ) -> Callable[[Handler[J]], Handler[J]]:
+        """Register ``fn(ctx, job)`` for ``job_type``. After ``max_attempts`` failures the job is held as failed."""
+
+        def register(fn: Handler[J]) -> Handler[J]:
+            name = job_type.entrypoint()
+            if name in self._handlers:
+                raise ValueError(f"job {name} already has a handler")
+            self._handlers[name] = Registration(job_type, fn, max_attempts, concurrency_limit)
+            return fn
+
+        return register
+
+    def schedule(self, name: str, cron: str) -> Callable[[ScheduledHandler], ScheduledHandler]:
+        """Register ``fn(ctx)`` to run on a cron expression (UTC), once per tick across all workers."""
+
+        def register(fn: ScheduledHandler) -> ScheduledHandler:
+            if name in self._schedules:
+                raise ValueError(f"schedule {name} already registered")
+            self._schedules[name] = Schedule(name, cron, fn)
+            return fn
+
+        return register
+
+    def include(self, other: JobRegistry) -> None:
+        for name, registration in other._handlers.items():
+            if name in self._handlers:
+                raise ValueError(f"job {name} registered twice")
+            self._handlers[name] = registration
+        for name, schedule in other._schedules.items():
+            if name in self._schedules:
+                raise ValueError(f"schedule {name} registered twice")
+            self._schedules[name] = schedule
+
+    def handlers(self) -> Iterator[Registration[Any]]:
+        return iter(self._handlers.values())
+
+    def schedules(self) -> Iterator[Schedule]:
+        return iter(self._schedules.values())
+
+
+async def enqueue(
+    conn: Connection,
+    job: Job,
+    *,
+    delay: timedelta | None = None,
+    dedupe_key: str | None = None,
+    priority: int = 0,
+) -> int | None:
+    """Enqueue ``job`` on the caller's connection, inside its transaction.
+
+    With ``dedupe_key``, a job with the same key that is still queued or running absorbs this one
+    (returns None): that is how bursts of changes to one object coalesce into one indexing job.
+    """
+    queries = Queries(AsyncpgDriver(conn))
+    payload = msgspec.json.encode(job)
+    if dedupe_key is None:
+        ids = await queries.enqueue(job.entrypoint(), payload, priority, delay)
+        return int(ids[0])
+    maybe = await queries.enqueue(job.entrypoint(), payload, priority, delay, dedupe_key, on_conflict="skip")
+    return None if maybe[0] is None else int(maybe[0])
+
+
+class DeadJob(msgspec.Struct, frozen=True, kw_only=True):
+    """A job that used up its attempts and waits for an operator (the dead-letter state)."""
+
+    id: int
+    entrypoint: str
+    attempts: int
+    payload: str
+    created: datetime
+    updated: datetime
+
+
+LIST_DEAD_JOBS = """
+SELECT id, entrypoint, attempts, convert_from(coalesce(payload, ''::bytea), 'UTF8') AS payload, created, updated
+FROM pgqueuer
+WHERE status = 'failed'
+ORDER BY updated DESC, id DESC
+LIMIT $1
+"""
+
+
+async def list_dead_jobs(conn: Connection, *, limit: int = 100) -> list[DeadJob]:
+    """Jobs held as failed after their last attempt, newest first."""
+    rows = await conn.fetch(LIST_DEAD_JOBS, limit)
+    return [DeadJob(**row) for row in rows]
+
+
+REQUEUE_DEAD_JOBS = """
+UPDATE pgqueuer
+SET status = 'queued', attempts = 0, execute_after = now(), updated = now()
+WHERE status = 'failed' AND id = any($1::bigint[])
+RETURNING id
+"""
+
+
+async def requeue_dead_jobs(conn: Connection, ids: list[int]) -> list[int]:
+    """Give failed jobs a fresh set of attempts; returns the ids that were requeued."""
+    rows = await conn.fetch(REQUEUE_DEAD_JOBS, ids)
+    return [int(r["id"]) for r in rows]
+
+
+# ------------------------------------------------------------------ housekeeping shipped with the core
+
+core_jobs = JobRegistry()
+
+PRUNE_JOB_HISTORY = """
+WITH log AS (DELETE FROM pgqueuer_log WHERE created < now() - $1::interval)
+DELETE FROM pgqueuer_statistics WHERE created < now() - $1::interval
+"""
+
+
+@core_jobs.schedule("core.prune_job_history", "17 3 * * *")
+async def prune_job_history(ctx: JobContext) -> None:
+    """Keep 30 days of job history; failed (dead-letter) jobs stay until an operator acts."""
+    async with ctx.db.transaction() as conn:
+        await conn.execute(PRUNE_JOB_HISTORY, timedelta(days=30))

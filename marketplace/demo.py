@@ -1,0 +1,39 @@
+"""Demo data for ``./dev run`` and ``./dev seed``: idempotent, so a second run changes nothing.
+
+Each domain contributes a seeding step once it has data worth showing; steps run in one transaction
+under an advisory lock, so two processes seeding at once cannot duplicate anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import msgspec
+
+from marketplace.core.db import Connection
+
+SEED_LOCK_KEY = 0x7E5EED  # pg_advisory_xact_lock key for seeding
+
+
+class DemoAccount(msgspec.Struct, frozen=True, kw_only=True):
+    """A sign-in printed by ``./dev run`` (development only)."""
+
+    role: str
+    email: str
+    password: str
+
+
+SeedStep = Callable[[Connection], Awaitable[list[DemoAccount]]]
+
+# Filled by the domains (accounts, vendors, ...) as they gain demo data; order matters.
+SEED_STEPS: list[SeedStep] = []
+
+
+async def seed(conn: Connection) -> list[DemoAccount]:
+    """Load all demo data; returns the demo accounts. Safe to run any number of times."""
+    accounts: list[DemoAccount] = []
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", SEED_LOCK_KEY)
+        for step in SEED_STEPS:
+            accounts.extend(await step(conn))
+    return accounts

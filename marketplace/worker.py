@@ -1,0 +1,123 @@
+"""The job worker: ``python -m marketplace.worker``.
+
+Runs every registered job handler and schedule on pgqueuer over the same PostgreSQL. Failed jobs are
+retried with exponential backoff; after their last attempt they are held with status ``failed`` (the
+dead-letter state operators see). SIGTERM or SIGINT stops fetching, lets running jobs finish, and exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from pgqueuer import PgQueuer
+from pgqueuer.core.executors import DatabaseRetryEntrypointExecutor, EntrypointExecutorParameters
+from pgqueuer.models import Job as PgJob
+from pgqueuer.models import Schedule as PgSchedule
+from pgqueuer.types import QueueExecutionMode
+
+from marketplace.core.db import Connection, Database, connect, create_pool
+from marketplace.core.jobs import JobContext, JobRegistry, Registration, Schedule, core_jobs
+from marketplace.core.logging import configure_logging
+from marketplace.settings import Settings, SettingsError
+from search.client import create_search_client
+
+log = structlog.get_logger("tradeyard.worker")
+
+
+def build_registry() -> JobRegistry:
+    """Every domain's jobs, composed here (domains never import each other's jobs)."""
+    registry = JobRegistry()
+    registry.include(core_jobs)
+    return registry
+
+
+def build_queue(
+    conn: Connection,
+    ctx: JobContext,
+    registry: JobRegistry,
+    *,
+    retry_initial_delay: timedelta = timedelta(seconds=2),
+    retry_max_delay: timedelta = timedelta(minutes=10),
+) -> PgQueuer:
+    """A PgQueuer on a dedicated connection (it LISTENs) with our handlers and schedules attached."""
+    pgq = PgQueuer.from_asyncpg_connection(conn)
+    for registration in registry.handlers():
+        _attach_handler(pgq, ctx, registration, retry_initial_delay, retry_max_delay)
+    for schedule in registry.schedules():
+        _attach_schedule(pgq, ctx, schedule)
+    return pgq
+
+
+def _attach_handler(
+    pgq: PgQueuer, ctx: JobContext, reg: Registration[Any], initial: timedelta, maximum: timedelta
+) -> None:
+    async def run(job: PgJob) -> None:
+        with structlog.contextvars.bound_contextvars(job_id=job.id, job=reg.entrypoint, attempt=job.attempts + 1):
+            try:
+                await reg.handler(ctx, reg.decode(job.payload))
+            except Exception:
+                log.warning("job_failed", exc_info=True)
+                raise
+            log.debug("job_done")
+
+    def executor(params: EntrypointExecutorParameters) -> DatabaseRetryEntrypointExecutor:
+        return DatabaseRetryEntrypointExecutor(
+            parameters=params,
+            # pgqueuer counts attempts from 0; our max_attempts counts runs.
+            max_attempts=reg.max_attempts - 1,
+            initial_delay=initial,
+            max_delay=maximum,
+        )
+
+    pgq.entrypoint(
+        reg.entrypoint,
+        concurrency_limit=reg.concurrency_limit,
+        on_failure="hold",
+        executor_factory=executor,
+    )(run)
+
+
+def _attach_schedule(pgq: PgQueuer, ctx: JobContext, schedule: Schedule) -> None:
+    async def tick(_: PgSchedule) -> None:
+        with structlog.contextvars.bound_contextvars(schedule=schedule.name):
+            await schedule.handler(ctx)
+
+    pgq.schedule(schedule.name, schedule.cron)(tick)
+
+
+async def run_worker(settings: Settings, *, mode: QueueExecutionMode = QueueExecutionMode.continuous) -> None:
+    db = Database(await create_pool(settings))
+    listen_conn = await connect(settings.database_url)
+    search = create_search_client(settings)
+    ctx = JobContext(db=db, settings=settings, resources={"search": search})
+    pgq = build_queue(listen_conn, ctx, build_registry())
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, pgq.shutdown.set)
+    log.info("worker_started", jobs=sorted(r.entrypoint for r in build_registry().handlers()))
+    try:
+        await pgq.run(mode=mode, dequeue_timeout=timedelta(seconds=5))
+    finally:
+        log.info("worker_stopping")
+        await search.aclose()
+        await listen_conn.close()
+        await db.close()
+
+
+def main() -> None:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"tradeyard: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings)
+    asyncio.run(run_worker(settings))
+
+
+if __name__ == "__main__":
+    main()

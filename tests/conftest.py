@@ -1,0 +1,137 @@
+"""Fixtures: real PostgreSQL (a migrated template cloned per xdist worker) and real Meilisearch.
+
+Every test that takes ``conn`` runs inside a transaction that is rolled back afterwards; the app
+under test gets that same connection, so requests see and undo exactly what the test does.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import inspect
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import msgspec
+import pytest
+from meilisearch_python_sdk import AsyncClient
+
+from marketplace.app import Resources, create_app
+from marketplace.core.db import Connection, Database, Pool, connect, create_pool
+from marketplace.settings import Settings
+from search.client import create_search_client
+from tests.support import db as testdb
+from tests.support.services import ensure_services, load_dev_environment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    load_dev_environment()
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        ensure_services()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.function):
+            item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+async def database_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This worker's database, cloned from a template migrated once per run."""
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    shared = tmp_path_factory.getbasetemp().parent if run_id else tmp_path_factory.getbasetemp()
+    marker = shared / "template-ready"
+    with open(shared / "template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists() or marker.read_text() != (run_id or ""):
+            await testdb.build_template(base_settings.database_url)
+            marker.write_text(run_id or "")
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return await testdb.clone_template(base_settings.database_url, f"tradeyard_test_{testdb.worker_id()}")
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings: Settings, database_url: str) -> Settings:
+    return msgspec.structs.replace(
+        base_settings,
+        env="test",
+        database_url=database_url,
+        search_index_prefix=f"test_{testdb.worker_id()}_",
+        db_pool_min=1,
+        db_pool_max=4,
+    )
+
+
+@pytest.fixture(scope="session")
+async def pool(settings: Settings) -> AsyncIterator[Pool]:
+    pool = await create_pool(settings)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def search(settings: Settings) -> AsyncIterator[AsyncClient]:
+    client = create_search_client(settings)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def conn(pool: Pool) -> AsyncIterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    async with pool.acquire() as connection:
+        tx = connection.transaction()
+        await tx.start()
+        try:
+            yield connection
+        finally:
+            await tx.rollback()
+
+
+@pytest.fixture
+async def committing_db(pool: Pool) -> Database:
+    """The real pool, for tests that must commit (jobs, concurrency); they clean up after themselves."""
+    return Database(pool)
+
+
+@pytest.fixture
+def app_factory(settings: Settings, conn: Connection, search: AsyncClient):  # type: ignore[no-untyped-def]
+    def make(**overrides: object):  # type: ignore[no-untyped-def]
+        s = msgspec.structs.replace(settings, **overrides) if overrides else settings
+        return create_app(s, resources=Resources(db=testdb.SharedConnectionDatabase(conn), search=search))
+
+    return make
+
+
+@pytest.fixture
+async def client(app_factory) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """The app over ``httpx.ASGITransport``, in the test's own event loop and transaction."""
+    transport = httpx.ASGITransport(app=app_factory())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def listen_conn(settings: Settings) -> AsyncIterator[Connection]:
+    c = await connect(settings.database_url)
+    yield c
+    await c.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Iterator[Path]:
+    path = Path(__file__).resolve().parents[1] / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    yield path
