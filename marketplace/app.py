@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
             # The JSON API authenticates with bearer tokens, never cookies, so CSRF cannot apply there.
             exclude=["/api/", "/health", "/ready"],
         ),
-        exception_handlers=make_exception_handlers(CONSTRAINT_ERRORS),  # type: ignore[arg-type]
+        exception_handlers=make_exception_handlers(CONSTRAINT_ERRORS),
         openapi_config=OpenAPIConfig(
             title="Tradeyard API",
             version=__version__,

@@ -100,10 +100,17 @@ def error_page(
     detail: str,
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
-    context = {"status": status, "title": title, "detail": detail, "request_id": request.scope.get("state", {}).get("request_id")}
+    context = {
+        "status": status,
+        "title": title,
+        "detail": detail,
+        "request_id": request.scope.get("state", {}).get("request_id"),
+    }
     # htmx 2 does not swap error responses by default; the fragment is shown by the page's error hook.
     template = "errors/fragment.html" if request.headers.get("hx-request") else "errors/page.html"
-    return Template(template_name=template, context=context, status_code=status, headers=headers, media_type=MediaType.HTML)
+    return Template(
+        template_name=template, context=context, status_code=status, headers=headers, media_type=MediaType.HTML
+    )
 
 
 def _http_code(status: int) -> str:
@@ -123,14 +130,29 @@ def make_exception_handlers(constraints: ConstraintErrors) -> dict[type[Exceptio
     def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
         if wants_json(request):
             errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
-            return problem(exc.status, code=exc.code, detail=exc.detail, request=request, errors=errors, title=exc.title, extra=exc.data or None)
+            return problem(
+                exc.status,
+                code=exc.code,
+                detail=exc.detail,
+                request=request,
+                errors=errors,
+                title=exc.title,
+                extra=exc.data or None,
+            )
         return error_page(request, exc.status, title=exc.title, detail=exc.detail)
 
     def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
         errors = field_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         if wants_json(request):
-            return problem(400, code="request.validation_failed", detail=detail, request=request, errors=errors, title="Invalid input")
+            return problem(
+                400,
+                code="request.validation_failed",
+                detail=detail,
+                request=request,
+                errors=errors,
+                title="Invalid input",
+            )
         return error_page(request, 400, title="Invalid input", detail=detail)
 
     def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -143,7 +165,9 @@ def make_exception_handlers(constraints: ConstraintErrors) -> dict[type[Exceptio
             return problem(status, code=_http_code(status), detail=detail, request=request, headers=headers)
         return error_page(request, status, title=_TITLES.get(status, "Error"), detail=detail, headers=headers)
 
-    def on_integrity_error(request: Request[Any, Any, Any], exc: asyncpg.IntegrityConstraintViolationError) -> Response[Any]:
+    def on_integrity_error(
+        request: Request[Any, Any, Any], exc: asyncpg.IntegrityConstraintViolationError
+    ) -> Response[Any]:
         mapped = domain_error_for(exc, constraints)
         if mapped is not None:
             return on_domain_error(request, mapped)

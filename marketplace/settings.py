@@ -7,7 +7,7 @@ Every setting is a ``TRADEYARD_*`` variable. ``Settings.from_env()`` validates t
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -52,7 +52,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     def __post_init__(self) -> None:
-        checks = {
+        checks: dict[str, Callable[[str], str]] = {
             "database_url": lambda v: _url(v, schemes=("postgres", "postgresql")),
             "meili_url": lambda v: _url(v, schemes=("http", "https")),
             "public_base_url": lambda v: _url(v, schemes=("http", "https")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fcntl
 import inspect
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -131,7 +131,7 @@ async def listen_conn(settings: Settings) -> AsyncIterator[Connection]:
 
 
 @pytest.fixture(scope="session")
-def artifacts_dir() -> Iterator[Path]:
+def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parents[1] / "test-artifacts"
     path.mkdir(exist_ok=True)
-    yield path
+    return path

@@ -20,7 +20,9 @@ async def home() -> Template:
 async def status(request: Request[Any, Any, Any], state: State) -> Template:
     """Readiness for people; htmx polls it and swaps only the checks table."""
     readiness = await check_readiness(state)
-    fragment = request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+    fragment = (
+        request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+    )
     return Template(
         template_name="status_checks.html" if fragment else "status.html",
         context={"readiness": readiness},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import asyncpg
 import msgspec
@@ -65,7 +65,7 @@ class Database:
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
         async with self.pool.acquire() as conn:
-            yield conn
+            yield cast(Connection, conn)  # a pool proxy behaves as the connection it wraps
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:

@@ -9,6 +9,7 @@ import time
 import uuid
 
 import structlog
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketplace.settings import Settings
@@ -48,7 +49,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     """Give every request an id (the caller's ``X-Request-ID`` if sane), log it, and echo it back."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")

@@ -141,4 +141,6 @@ async def test_prune_job_history_keeps_recent_rows(conn: Connection, settings: S
         "(now() - interval '40 days', -1, 'successful', 0, 'old'), (now(), -2, 'successful', 0, 'new')"
     )
     await prune_job_history(JobContext(db=SharedConnectionDatabase(conn), settings=settings, resources={}))
-    assert [r["entrypoint"] for r in await conn.fetch("SELECT entrypoint FROM pgqueuer_log WHERE job_id < 0")] == ["new"]
+    assert [r["entrypoint"] for r in await conn.fetch("SELECT entrypoint FROM pgqueuer_log WHERE job_id < 0")] == [
+        "new"
+    ]

@@ -30,8 +30,14 @@ def migrate(url: str) -> None:
     """Apply migrations with dbmate, exactly as ``./dev migrate`` does."""
     subprocess.run(
         [
-            str(ROOT / ".venv/bin/dbmate"), "--url", url, "--migrations-dir", str(ROOT / "migrations"),
-            "--no-dump-schema", "--migration-lock", "up",
+            str(ROOT / ".venv/bin/dbmate"),
+            "--url",
+            url,
+            "--migrations-dir",
+            str(ROOT / "migrations"),
+            "--no-dump-schema",
+            "--migration-lock",
+            "up",
         ],
         check=True,
         capture_output=True,

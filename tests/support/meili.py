@@ -28,9 +28,20 @@ class MeiliProcess:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [
-                os.environ["TRADEYARD_MEILI_BIN"], "--http-addr", f"127.0.0.1:{self.port}", "--master-key", MASTER_KEY,
-                "--no-analytics", "--env", "development", "--db-path", str(self.data_dir / "data.ms"),
-                "--dump-dir", str(self.data_dir / "dumps"), "--snapshot-dir", str(self.data_dir / "snapshots"),
+                os.environ["TRADEYARD_MEILI_BIN"],
+                "--http-addr",
+                f"127.0.0.1:{self.port}",
+                "--master-key",
+                MASTER_KEY,
+                "--no-analytics",
+                "--env",
+                "development",
+                "--db-path",
+                str(self.data_dir / "data.ms"),
+                "--dump-dir",
+                str(self.data_dir / "dumps"),
+                "--snapshot-dir",
+                str(self.data_dir / "snapshots"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -41,7 +52,8 @@ class MeiliProcess:
         """Poll /health until it answers (the process's readiness signal), or fail."""
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
-            assert self.proc is not None and self.proc.poll() is None, "meilisearch exited during start-up"
+            assert self.proc is not None
+            assert self.proc.poll() is None, "meilisearch exited during start-up"
             try:
                 with urllib.request.urlopen(f"{self.url}/health", timeout=1) as r:  # noqa: S310 - loopback
                     if r.status == 200:

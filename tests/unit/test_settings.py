@@ -66,7 +66,11 @@ def test_start_up_stops_with_one_clear_line() -> None:
     env = {**VALID, "TRADEYARD_SMTP_PORT": "abc", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         [sys.executable, "-m", "marketplace", "serve", "--port", "1"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
