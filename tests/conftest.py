@@ -6,11 +6,14 @@ under test gets that same connection, so requests see and undo exactly what the 
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import inspect
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import msgspec
@@ -23,6 +26,8 @@ from marketplace.settings import Settings
 from search.client import create_search_client
 from tests.support import db as testdb
 from tests.support.services import ensure_services, load_dev_environment
+
+T = TypeVar("T")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,18 +53,24 @@ def base_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def database_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """This worker's database, cloned from a template migrated once per run."""
+def database_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """This worker's database, cloned from a template migrated once per run (sync: e2e tests need it too)."""
     run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     shared = tmp_path_factory.getbasetemp().parent if run_id else tmp_path_factory.getbasetemp()
     marker = shared / "template-ready"
     with open(shared / "template.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not marker.exists() or marker.read_text() != (run_id or ""):
-            await testdb.build_template(base_settings.database_url)
+            _run_in_thread(testdb.build_template(base_settings.database_url))
             marker.write_text(run_id or "")
         fcntl.flock(lock, fcntl.LOCK_UN)
-    return await testdb.clone_template(base_settings.database_url, f"tradeyard_test_{testdb.worker_id()}")
+    return _run_in_thread(testdb.clone_template(base_settings.database_url, f"tradeyard_test_{testdb.worker_id()}"))
+
+
+def _run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion on a fresh loop in its own thread, whatever loop this thread runs."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(scope="session")

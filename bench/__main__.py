@@ -1,0 +1,26 @@
+"""``./dev bench [NAME ...]``: run benchmarks, each printing its ratio against a baseline measured in the same run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bench import enqueue
+
+BENCHMARKS = {"enqueue": enqueue.main}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="./dev bench")
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
+    args = parser.parse_args()
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    for name in args.names or list(BENCHMARKS):
+        print(f"== {name}")
+        asyncio.run(BENCHMARKS[name]())
+
+
+if __name__ == "__main__":
+    main()
