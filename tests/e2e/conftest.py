@@ -1,11 +1,14 @@
-"""Headless Chromium (Debian's package) driven by Playwright; it never downloads a browser."""
+"""Headless Chromium (Debian's package) driven by Playwright's async API; it never downloads a browser.
+
+Async, so the browser shares anyio's event loop with the rest of the suite in the same xdist worker.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from marketplace.settings import Settings
 from tests.support.live import live_server
@@ -29,16 +32,16 @@ def server_url(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
-        b.close()
+        await b.close()
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    p = context.new_page()
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    p = await context.new_page()
     yield p
-    context.close()
+    await context.close()
