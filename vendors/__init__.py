@@ -1,0 +1,1 @@
+"""Vendor catalogs: products, variants, typed attributes, categories, offers, prices per buyer, stock, imports."""

@@ -1,0 +1,1 @@
+"""HTML only: pages by audience (buyer/, vendor/, operator/), templates and static assets."""

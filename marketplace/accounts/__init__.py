@@ -1,0 +1,1 @@
+"""Companies, addresses, users, memberships and roles, sessions, API tokens, invitations, password reset."""

@@ -1,0 +1,1 @@
+"""Operator use cases: verification, moderation, disputes, synonyms, reports, the audit log."""

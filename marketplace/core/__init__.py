@@ -1,0 +1,1 @@
+"""Infrastructure every domain shares: db pool and transactions, errors, jobs (the outbox), logging."""
