@@ -31,7 +31,7 @@ async def _write_only(conn: Connection, table: str) -> float:
     started = time.perf_counter()
     for i in range(TRANSACTIONS):
         async with conn.transaction():
-            await conn.execute(f"INSERT INTO {table} (id, doc) VALUES ($1, $2)", i, {"price_minor": i})  # noqa: S608
+            await conn.execute(f"INSERT INTO {table} (id, doc) VALUES ($1, $2)", i, {"price_minor": i})
     return time.perf_counter() - started
 
 
@@ -39,7 +39,7 @@ async def _write_and_enqueue(conn: Connection, table: str) -> float:
     started = time.perf_counter()
     for i in range(TRANSACTIONS):
         async with conn.transaction():
-            await conn.execute(f"INSERT INTO {table} (id, doc) VALUES ($1, $2)", i, {"price_minor": i})  # noqa: S608
+            await conn.execute(f"INSERT INTO {table} (id, doc) VALUES ($1, $2)", i, {"price_minor": i})
             await enqueue(conn, BenchJob(product_id=i))
     return time.perf_counter() - started
 

@@ -81,6 +81,31 @@ def cmd_demo_accounts(args: argparse.Namespace) -> None:
     asyncio.run(_demo_accounts(args.url))
 
 
+async def _create_operator(email: str) -> None:
+    from marketplace.accounts.service import create_operator
+    from marketplace.core.db import connect
+
+    settings = _settings()
+    conn = await connect(settings.database_url)
+    try:
+        async with conn.transaction():
+            password = await create_operator(conn, email, settings)
+    finally:
+        await conn.close()
+    if password:
+        print(f"operator {email} created; one-time password: {password}\n(sign in and change it at /account/password)")
+    else:
+        print(f"{email} is now an operator")
+
+
+def cmd_create_operator(args: argparse.Namespace) -> None:
+    email = args.email.strip()
+    if "@" not in email or len(email) > 254:
+        print("tradeyard: give an email address", file=sys.stderr)
+        raise SystemExit(2)
+    asyncio.run(_create_operator(email))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m marketplace", description="Tradeyard command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +119,9 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("demo-accounts", help="print the demo sign-ins")
     demo.add_argument("--url", default="http://127.0.0.1:8000")
     demo.set_defaults(fn=cmd_demo_accounts)
+    op = sub.add_parser("create-operator", help="make EMAIL a platform operator (creating the account if needed)")
+    op.add_argument("email")
+    op.set_defaults(fn=cmd_create_operator)
     args = parser.parse_args(argv)
     args.fn(args)
 

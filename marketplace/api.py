@@ -8,7 +8,9 @@ import msgspec
 from litestar import Router, get
 from litestar.di import Provide
 
+from marketplace.accounts.api import AccountsController
 from marketplace.core.db import Tx, database_now, provide_transaction
+from marketplace.security import provide_api_actor
 
 API_VERSION = "v1"
 
@@ -34,6 +36,7 @@ async def meta(conn: Tx) -> MetaOut:
 def api_router() -> Router:
     return Router(
         path=f"/api/{API_VERSION}",
-        route_handlers=[meta],
-        dependencies={"conn": Provide(provide_transaction)},
+        route_handlers=[meta, AccountsController],
+        # Machine clients authenticate with bearer tokens only (never cookies), so CSRF cannot apply here.
+        dependencies={"conn": Provide(provide_transaction), "actor": Provide(provide_api_actor)},
     )

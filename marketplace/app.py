@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from meilisearch_python_sdk import AsyncClient
 
 from marketplace import __version__
+from marketplace.accounts import errors as accounts_errors
 from marketplace.api import api_router
 from marketplace.core.db import Database, create_pool
 from marketplace.core.errors import ConstraintErrors
@@ -28,7 +29,7 @@ from web.routes import web_router
 from web.templating import STATIC_DIR, template_config
 
 # Constraint name → domain error, merged from the domains as they define them (core/errors.py).
-CONSTRAINT_ERRORS: ConstraintErrors = {}
+CONSTRAINT_ERRORS: ConstraintErrors = {**accounts_errors.CONSTRAINT_ERRORS}
 
 
 @dataclasses.dataclass

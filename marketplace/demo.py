@@ -25,8 +25,12 @@ class DemoAccount(msgspec.Struct, frozen=True, kw_only=True):
 
 SeedStep = Callable[[Connection], Awaitable[list[DemoAccount]]]
 
-# Filled by the domains (accounts, vendors, ...) as they gain demo data; order matters.
-SEED_STEPS: list[SeedStep] = []
+
+def seed_steps() -> list[SeedStep]:
+    """Each domain's demo data, in dependency order (companies before catalogs)."""
+    from marketplace.accounts.demo import seed_accounts
+
+    return [seed_accounts]
 
 
 async def seed(conn: Connection) -> list[DemoAccount]:
@@ -34,6 +38,6 @@ async def seed(conn: Connection) -> list[DemoAccount]:
     accounts: list[DemoAccount] = []
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", SEED_LOCK_KEY)
-        for step in SEED_STEPS:
+        for step in seed_steps():
             accounts.extend(await step(conn))
     return accounts

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 import structlog
@@ -113,6 +114,15 @@ def error_page(
     )
 
 
+def sign_in_redirect(request: Request[Any, Any, Any]) -> Response[Any]:
+    """People without a session go to the sign-in page and come back afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/login?next={quote(target, safe='')}"
+    if request.headers.get("hx-request"):
+        return Response(None, status_code=204, headers={"HX-Redirect": location})
+    return Response(None, status_code=303, headers={"Location": location})
+
+
 def _http_code(status: int) -> str:
     return {
         400: "request.invalid",
@@ -128,6 +138,10 @@ def _http_code(status: int) -> str:
 
 def make_exception_handlers(constraints: ConstraintErrors) -> dict[type[Exception] | int, Callable[..., Response[Any]]]:
     def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        if exc.status == 401 and not wants_json(request):
+            return sign_in_redirect(request)
         if wants_json(request):
             errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
             return problem(
@@ -138,8 +152,9 @@ def make_exception_handlers(constraints: ConstraintErrors) -> dict[type[Exceptio
                 errors=errors,
                 title=exc.title,
                 extra=exc.data or None,
+                headers=headers,
             )
-        return error_page(request, exc.status, title=exc.title, detail=exc.detail)
+        return error_page(request, exc.status, title=exc.title, detail=exc.detail, headers=headers)
 
     def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
         errors = field_errors(exc)

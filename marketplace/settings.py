@@ -45,6 +45,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     smtp_host: str = "127.0.0.1"
     smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 1025
     smtp_from: str = "Tradeyard <no-reply@tradeyard.test>"
+    smtp_sink_dir: str = ""
+    """Development only: the worker runs an SMTP sink on smtp_host:smtp_port writing mails here."""
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""

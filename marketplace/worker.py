@@ -11,6 +11,7 @@ import asyncio
 import signal
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -20,9 +21,11 @@ from pgqueuer.models import Job as PgJob
 from pgqueuer.models import Schedule as PgSchedule
 from pgqueuer.types import QueueExecutionMode
 
+from marketplace.accounts.jobs import accounts_jobs
 from marketplace.core.db import Connection, Database, connect, create_pool
 from marketplace.core.jobs import JobContext, JobRegistry, Registration, Schedule, core_jobs
 from marketplace.core.logging import configure_logging
+from marketplace.core.mail import mail_jobs, start_file_sink
 from marketplace.settings import Settings, SettingsError
 from search.client import create_search_client
 
@@ -33,6 +36,8 @@ def build_registry() -> JobRegistry:
     """Every domain's jobs, composed here (domains never import each other's jobs)."""
     registry = JobRegistry()
     registry.include(core_jobs)
+    registry.include(mail_jobs)
+    registry.include(accounts_jobs)
     return registry
 
 
@@ -96,6 +101,11 @@ async def run_worker(settings: Settings, *, mode: QueueExecutionMode = QueueExec
     search = create_search_client(settings)
     ctx = JobContext(db=db, settings=settings, resources={"search": search})
     pgq = build_queue(listen_conn, ctx, build_registry())
+    sink = None
+    if settings.smtp_sink_dir:
+        # Development only: catch outgoing mail in files instead of sending it anywhere.
+        sink = start_file_sink(Path(settings.smtp_sink_dir), settings.smtp_port)
+        log.info("smtp_sink", directory=settings.smtp_sink_dir, port=settings.smtp_port)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, pgq.shutdown.set)
@@ -104,6 +114,8 @@ async def run_worker(settings: Settings, *, mode: QueueExecutionMode = QueueExec
         await pgq.run(mode=mode, dequeue_timeout=timedelta(seconds=5))
     finally:
         log.info("worker_stopping")
+        if sink is not None:
+            sink.stop()
         await search.aclose()
         await listen_conn.close()
         await db.close()

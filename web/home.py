@@ -9,11 +9,12 @@ from litestar.datastructures import State
 from litestar.response import Template
 
 from marketplace.health import check_readiness
+from marketplace.security import MaybeActor
 
 
 @get("/", name="home")
-async def home() -> Template:
-    return Template(template_name="home.html")
+async def home(maybe_actor: MaybeActor) -> Template:
+    return Template(template_name="home.html", context={"actor": maybe_actor})
 
 
 @get("/status", name="status")

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from litestar import Router
+from litestar.di import Provide
 
+from marketplace.core.db import provide_transaction
+from marketplace.security import provide_optional_web_actor, provide_web_actor
+from web import auth, company
 from web.home import home, status
+from web.operator import audit, verification
 
 
 def web_router() -> Router:
-    return Router(path="/", route_handlers=[home, status], include_in_schema=False)
+    return Router(
+        path="/",
+        route_handlers=[home, status, *auth.ROUTES, *company.ROUTES, *verification.ROUTES, *audit.ROUTES],
+        dependencies={
+            "conn": Provide(provide_transaction),
+            "maybe_actor": Provide(provide_optional_web_actor),
+            "actor": Provide(provide_web_actor),
+        },
+        include_in_schema=False,
+    )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
@@ -11,6 +15,25 @@ from litestar.template import TemplateConfig
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
+
+
+def localtime(value: datetime | None, tz: str = "UTC") -> str:
+    """An instant in the viewer's time zone, with the zone named (storage is always UTC)."""
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def money(minor: int | None, currency: str | None) -> str:
+    """Integer minor units as a formatted amount (Babel; the currency's own number of decimals)."""
+    if minor is None or not currency:
+        return ""
+    digits = get_currency_precision(currency)
+    return format_currency(Decimal(minor).scaleb(-digits), currency, locale="en_GB")
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
@@ -21,4 +44,6 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["localtime"] = localtime
+    env.filters["money"] = money
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))

@@ -1,0 +1,25 @@
+"""Who is asking: resolved once per request from a session cookie or an API token."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Actor(msgspec.Struct, frozen=True, kw_only=True):
+    """The caller. ``company_id`` scopes every read and write of company data."""
+
+    user_id: int
+    email: str
+    full_name: str
+    company_id: int | None
+    company_kind: str | None = None
+    company_status: str | None = None
+    roles: frozenset[str] = frozenset()
+    is_operator: bool = False
+    via_token: int | None = None
+    """The API token id when a machine client is calling; None for people."""
+    ip: str | None = None
+    time_zone: str = "UTC"
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))

@@ -1,0 +1,105 @@
+"""HTML forms: parse a posted form into a command Struct, and re-render with messages next to fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request
+from litestar.response import Template
+
+from marketplace.core.errors import DomainError
+
+T = TypeVar("T")
+
+
+class FormErrors(Exception):
+    """Field → message, plus a message for the whole form."""
+
+    def __init__(self, fields: dict[str, str], summary: str | None = None) -> None:
+        super().__init__(summary or "; ".join(fields.values()))
+        self.fields = fields
+        self.summary = summary
+
+
+async def read_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """Form fields as a dict; repeated fields (checkboxes) become lists."""
+    form = await request.form()
+    data: dict[str, Any] = {}
+    for key in form:
+        if key == "_csrf_token":
+            continue
+        values = form.getall(key)
+        data[key] = values if len(values) > 1 or key.endswith("roles") else values[0]
+    return data
+
+
+def parse(cmd_type: type[T], data: Mapping[str, Any], *, lists: tuple[str, ...] = ()) -> T:
+    """Convert form strings into ``cmd_type``; raises ``FormErrors`` naming the field that is wrong."""
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                continue
+        cleaned[key] = value
+    for key in lists:
+        value = cleaned.get(key)
+        if isinstance(value, str):
+            cleaned[key] = [value]
+    try:
+        return msgspec.convert(cleaned, cmd_type, strict=False)
+    except msgspec.ValidationError as exc:
+        reason, _, where = str(exc).partition(" - at `$.")
+        field = where.rstrip("`").split("[", 1)[0] if where else ""
+        if not field and "missing required field" in reason:
+            field = reason.rpartition("`")[0].rpartition("`")[2]
+            reason = "This field is required."
+        raise FormErrors({field or "_form": _humane(reason)}) from None
+
+
+def _humane(reason: str) -> str:
+    replacements = {
+        "Expected `str` of length >= ": "Too short; at least ",
+        "Expected `str` of length <= ": "Too long; at most ",
+        "Expected `str` matching regex": "Not in the expected format",
+        "Expected `int`, got `str`": "Enter a whole number.",
+        "Expected `date`, got `str`": "Enter a date.",
+        "Invalid enum value": "Choose one of the options; not",
+    }
+    for raw, nice in replacements.items():
+        if reason.startswith(raw):
+            rest = reason[len(raw) :]
+            if "length" in raw:
+                return f"{nice}{rest} characters."
+            return f"{nice} {rest}".strip() if "enum" in raw else nice
+    return reason
+
+
+def errors_of(exc: DomainError | FormErrors) -> tuple[dict[str, str], str | None]:
+    if isinstance(exc, FormErrors):
+        return exc.fields, exc.summary
+    if exc.field:
+        return {exc.field: exc.detail}, None
+    return {}, exc.detail
+
+
+def render_form(
+    template: str,
+    exc: DomainError | FormErrors,
+    *,
+    values: Mapping[str, Any],
+    status_code: int | None = None,
+    **context: Any,
+) -> Template:
+    """The same page again, with what the person typed (never passwords) and the messages."""
+    fields, summary = errors_of(exc)
+    safe_values = {k: v for k, v in values.items() if "password" not in k}
+    status = status_code or (exc.status if isinstance(exc, DomainError) else 422)
+    return Template(
+        template_name=template,
+        context={"errors": fields, "summary": summary, "values": safe_values, **context},
+        status_code=status,
+        headers={"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else None,  # type: ignore[union-attr]
+    )
