@@ -496,6 +496,14 @@ async def list_open_invitations(conn: Connection, *, company_id: int) -> list[In
     return [Invitation(**r) for r in await conn.fetch(LIST_OPEN_INVITATIONS, company_id)]
 
 
+GET_INVITATION = f"SELECT {INVITATION_COLUMNS} FROM invitation WHERE id = $1 AND company_id = $2"
+
+
+async def get_invitation(conn: Connection, invitation_id: int, *, company_id: int) -> Invitation | None:
+    row = await conn.fetchrow(GET_INVITATION, invitation_id, company_id)
+    return Invitation(**row) if row else None
+
+
 REVOKE_INVITATION = """
 UPDATE invitation SET revoked_at = now()
 WHERE id = $1 AND company_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL
@@ -568,6 +576,14 @@ LIST_TOKENS = f"SELECT {TOKEN_COLUMNS} FROM api_token WHERE company_id = $1 ORDE
 
 async def list_api_tokens(conn: Connection, *, company_id: int) -> list[ApiToken]:
     return [ApiToken(**r) for r in await conn.fetch(LIST_TOKENS, company_id)]
+
+
+GET_TOKEN = f"SELECT {TOKEN_COLUMNS} FROM api_token WHERE id = $1 AND company_id = $2"
+
+
+async def get_api_token(conn: Connection, token_id: int, *, company_id: int) -> ApiToken | None:
+    row = await conn.fetchrow(GET_TOKEN, token_id, company_id)
+    return ApiToken(**row) if row else None
 
 
 REVOKE_TOKEN = f"""

@@ -202,8 +202,8 @@ async def add_address(conn: Connection, actor: Actor, cmd: AddAddress) -> Addres
 
 
 async def make_default_address(conn: Connection, actor: Actor, address_id: int) -> Address:
+    address = await get_address(conn, actor, address_id)  # 404 before 403: ids of others reveal nothing
     company_id = _require_admin(actor)
-    address = await get_address(conn, actor, address_id)
     return await repo.set_default_address(conn, address, company_id=company_id)
 
 
@@ -230,10 +230,10 @@ def _validate_roles(kind: str | None, roles: list[str]) -> list[str]:
 
 async def change_member(conn: Connection, actor: Actor, user_id: int, cmd: ChangeMember) -> Member:
     """Change roles and spending limit. The last admin cannot be demoted (by anyone, themselves included)."""
+    before = await get_member(conn, actor, user_id)  # 404 before 403
     company_id = _require_admin(actor)
     roles = _validate_roles(actor.company_kind, cmd.roles)
     admins = await repo.lock_admin_ids(conn, company_id=company_id)
-    before = await get_member(conn, actor, user_id)
     if not leaves_an_admin(admins, user_id, roles):
         raise RuleViolation(
             "membership.last_admin", "A company needs at least one admin; make someone else admin first.", field="roles"
@@ -260,9 +260,9 @@ async def change_member(conn: Connection, actor: Actor, user_id: int, cmd: Chang
 
 
 async def remove_member(conn: Connection, actor: Actor, user_id: int) -> None:
+    member = await get_member(conn, actor, user_id)  # 404 before 403
     company_id = _require_admin(actor)
     admins = await repo.lock_admin_ids(conn, company_id=company_id)
-    member = await get_member(conn, actor, user_id)
     if not leaves_an_admin(admins, user_id, None):
         raise RuleViolation(
             "membership.last_admin", "A company needs at least one admin; make someone else admin first."
@@ -320,6 +320,8 @@ async def list_open_invitations(conn: Connection, actor: Actor) -> list[Invitati
 
 
 async def revoke_invitation(conn: Connection, actor: Actor, invitation_id: int) -> None:
+    if await repo.get_invitation(conn, invitation_id, company_id=_company_id(actor)) is None:
+        raise NotFound("invitation.not_found", "No such open invitation.")
     company_id = _require_admin(actor)
     if not await repo.revoke_invitation(conn, invitation_id, company_id=company_id):
         raise NotFound("invitation.not_found", "No such open invitation.")
@@ -426,6 +428,8 @@ async def list_api_tokens(conn: Connection, actor: Actor) -> list[ApiToken]:
 
 
 async def revoke_api_token(conn: Connection, actor: Actor, token_id: int) -> ApiToken:
+    if await repo.get_api_token(conn, token_id, company_id=_company_id(actor)) is None:
+        raise NotFound("api_token.not_found", "No such API token.")
     company_id = _require_admin(actor)
     token = await repo.revoke_api_token(conn, token_id, company_id=company_id)
     if token is None:

