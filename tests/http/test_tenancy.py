@@ -13,7 +13,7 @@ from litestar import Litestar
 from marketplace.core.db import Connection
 from tests.support.accounts import make_company, post_form, sign_in
 
-ROLES = ["admin", "buyer", "approver", "requester", "viewer"]
+ROLES = ["admin", "buyer", "approver", "requester", "viewer", "catalog_manager", "sales"]
 ID_PARAM = re.compile(r"\{(\w+_id):int\}")
 
 
@@ -66,7 +66,7 @@ async def test_another_companys_objects_are_404_for_every_role(
 
 
 async def _probe_as(role: str, client: httpx.AsyncClient, app_factory, conn: Connection) -> None:  # type: ignore[no-untyped-def]
-    attacker = await make_company(conn, people={role: [role], "admin": ["admin"]})
+    attacker = await make_company(conn, kind="both", people={role: [role], "admin": ["admin"]})
     victim = await make_company(conn, people={"admin": ["admin"]})
     ids = await _victim_objects(conn, victim.id, victim.users["admin"])
     app = app_factory()

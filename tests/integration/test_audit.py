@@ -1,0 +1,25 @@
+"""The audit log is append-only for the role the application connects as."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from marketplace.core import audit
+from marketplace.core.db import Connection
+
+
+async def test_audit_rows_cannot_be_changed_or_deleted(conn: Connection) -> None:
+    await audit.record(conn, "auth.sign_in", actor_email="someone@example.test", ip="203.0.113.7")
+    row_id = await conn.fetchval("SELECT max(id) FROM audit_log")
+    for statement in (
+        "UPDATE audit_log SET action = 'nothing' WHERE id = $1",
+        "DELETE FROM audit_log WHERE id = $1",
+    ):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+            async with conn.transaction():
+                await conn.execute(statement, row_id)
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        async with conn.transaction():
+            await conn.execute("TRUNCATE audit_log")
+    assert await conn.fetchval("SELECT host(ip) FROM audit_log WHERE id = $1", row_id) == "203.0.113.7"
