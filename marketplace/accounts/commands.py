@@ -9,9 +9,23 @@ import msgspec
 
 from marketplace.accounts.models import AddressKind, CompanyKind, CompanyStatus
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["anna.admin@nordwerk.example"]
+    ),
+]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. DE")]
+Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["DE", "SE"])]
+Roles = Annotated[
+    list[str],
+    msgspec.Meta(
+        min_length=1,
+        max_length=7,
+        description="buyer side: admin, buyer, approver, requester, viewer; vendor side: admin, catalog_manager, sales",
+        examples=[["buyer", "approver"]],
+    ),
+]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 Reason = Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
 
@@ -33,26 +47,26 @@ class SignIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 
 
 class UpdateProfile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    legal_name: Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
-    vat_id: Annotated[str, msgspec.Meta(max_length=30)] | None = None
-    registration_number: Annotated[str, msgspec.Meta(max_length=60)] | None = None
+    legal_name: Annotated[str, msgspec.Meta(min_length=2, max_length=200, examples=["Nordwerk Maschinenbau GmbH"])]
+    vat_id: Annotated[str, msgspec.Meta(max_length=30, examples=["DE136695976"])] | None = None
+    registration_number: Annotated[str, msgspec.Meta(max_length=60, examples=["HRB 12345"])] | None = None
 
 
 class AddAddress(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     kind: AddressKind
-    label: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    recipient: Name
-    line1: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    label: Annotated[str, msgspec.Meta(min_length=1, max_length=80, examples=["Warehouse Süd"])]
+    recipient: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["Goods receipt, Gate 4"])]
+    line1: Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["Industriestraße 12"])]
     line2: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
-    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20, examples=["70565"])]
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=100, examples=["Stuttgart"])]
     country: Country
     make_default: bool = False
 
 
 class Invite(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     email: Email
-    roles: Annotated[list[str], msgspec.Meta(min_length=1, max_length=7)]
+    roles: Roles
 
 
 class AcceptInvitation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -62,9 +76,12 @@ class AcceptInvitation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
 
 
 class ChangeMember(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    roles: Annotated[list[str], msgspec.Meta(min_length=1, max_length=7)]
-    spending_limit_minor: Annotated[int, msgspec.Meta(ge=0, le=10**15)] | None = None
-    spending_limit_currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] | None = None
+    roles: Roles
+    spending_limit_minor: (
+        Annotated[int, msgspec.Meta(ge=0, le=10**15, description="integer minor units (cents)", examples=[500000])]
+        | None
+    ) = None
+    spending_limit_currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", examples=["EUR"])] | None = None
 
     def __post_init__(self) -> None:
         if (self.spending_limit_minor is None) != (self.spending_limit_currency is None):

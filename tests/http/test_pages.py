@@ -76,3 +76,14 @@ async def test_api_meta_tells_the_database_clock(client: httpx.AsyncClient) -> N
     body = r.json()
     assert body["api_version"] == "v1"
     assert body["server_time"].endswith("Z")
+
+
+async def test_openapi_documents_accounts_api_with_examples_and_problem_errors(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/schema/openapi.json")).json()
+    for path in ("/api/v1/me", "/api/v1/company", "/api/v1/company/addresses", "/api/v1/company/members/{user_id}"):
+        assert path in spec["paths"], path
+    schemas = spec["components"]["schemas"]
+    change = next(v for k, v in schemas.items() if k.endswith("ChangeMember"))
+    assert change["properties"]["roles"]["examples"] == [["buyer", "approver"]]
+    address = next(v for k, v in schemas.items() if k.endswith("AddAddress"))
+    assert address["properties"]["city"]["examples"] == ["Stuttgart"]

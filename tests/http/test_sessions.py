@@ -119,3 +119,34 @@ async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
         assert r.headers["location"] == f"/login?next={path.replace('/', '%2F')}"
     r = await client.get("/company", headers={"hx-request": "true"})
     assert r.headers["hx-redirect"].startswith("/login?next=")
+
+
+async def test_idle_and_absolute_expiry_end_a_session(client: httpx.AsyncClient, conn: Connection) -> None:
+    company = await make_company(conn)
+    await sign_in(client, company.emails["admin"])
+    assert (await client.get("/company")).status_code == 200
+    await conn.execute(
+        "UPDATE user_session SET last_seen_at = now() - interval '3 hours' WHERE user_id = $1", company.users["admin"]
+    )
+    assert (await client.get("/company")).status_code == 303
+    await sign_in(client, company.emails["admin"])
+    await conn.execute(
+        "UPDATE user_session SET expires_at = now() - interval '1 second' WHERE user_id = $1", company.users["admin"]
+    )
+    assert (await client.get("/company")).status_code == 303
+    from marketplace.accounts.auth import purge_expired_sessions
+
+    assert await purge_expired_sessions(conn) == 1  # the idle one was ended by signing in again
+    assert await conn.fetchval("SELECT count(*) FROM user_session WHERE user_id = $1", company.users["admin"]) == 0
+
+
+async def test_outdated_hash_parameters_are_upgraded_at_sign_in(client: httpx.AsyncClient, conn: Connection) -> None:
+    from argon2 import PasswordHasher
+
+    company = await make_company(conn)
+    old = PasswordHasher(time_cost=1, memory_cost=16, parallelism=1).hash(PASSWORD)
+    await conn.execute("UPDATE app_user SET password_hash = $2 WHERE id = $1", company.users["admin"], old)
+    await sign_in(client, company.emails["admin"])
+    new = await conn.fetchval("SELECT password_hash FROM app_user WHERE id = $1", company.users["admin"])
+    assert new != old
+    assert "m=8,t=1,p=1" in new  # the parameters in force (cheap ones under test)
