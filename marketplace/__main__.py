@@ -82,7 +82,7 @@ def cmd_demo_accounts(args: argparse.Namespace) -> None:
 
 
 async def _create_operator(email: str) -> None:
-    from marketplace.accounts.service import create_operator
+    from marketplace.accounts.verification import create_operator
     from marketplace.core.db import connect
 
     settings = _settings()

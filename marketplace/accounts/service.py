@@ -6,20 +6,15 @@ within ``actor.company_id``. Another company's object is ``NotFound``, exactly l
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, time, timedelta
-
-import msgspec
 
 from marketplace.accounts import repository as repo
 from marketplace.accounts.auth import Client, SignedIn, start_session
 from marketplace.accounts.commands import (
-    DECISION_TARGETS,
     AcceptInvitation,
     AddAddress,
     ChangeMember,
     CreateToken,
-    Decision,
     Invite,
     SignUp,
     UpdateProfile,
@@ -39,7 +34,6 @@ from marketplace.accounts.models import (
 )
 from marketplace.accounts.passwords import hash_password
 from marketplace.accounts.rules import (
-    can_transition,
     invalid_roles,
     leaves_an_admin,
     normalise_vat_id,
@@ -50,7 +44,7 @@ from marketplace.accounts.rules import (
 from marketplace.core import audit
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
-from marketplace.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, RuleViolation, StaleWrite
+from marketplace.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from marketplace.core.mail import send_email
 from marketplace.core.ratelimit import hit
 from marketplace.core.security import hash_token, new_token
@@ -436,172 +430,3 @@ async def revoke_api_token(conn: Connection, actor: Actor, token_id: int) -> Api
         raise NotFound("api_token.not_found", "No such API token.")
     await audit.record(conn, "api_token.revoked", actor=actor, target_type="api_token", target_id=token_id)
     return token
-
-
-# ------------------------------------------------------------------ operators
-
-
-def _require_operator(actor: Actor) -> None:
-    if not actor.is_operator:
-        # Operator pages do not exist for anyone else.
-        raise NotFound("resource.not_found", "Not found.")
-
-
-async def decide_company(conn: Connection, actor: Actor, company_id: int, decision: Decision) -> Company:
-    """An operator verifies, rejects, asks for information, suspends or reinstates a company."""
-    _require_operator(actor)
-    company = await repo.lock_company(conn, company_id)
-    if company is None:
-        raise NotFound("company.not_found", "No such company.")
-    if decision.expected_version is not None and decision.expected_version != company.version:
-        raise StaleWrite("company.changed", "Someone else changed this company meanwhile; reload and decide again.")
-    needs_reason = decision.action in ("reject", "request_info", "suspend")
-    if needs_reason and not decision.reason:
-        raise RuleViolation("company.reason_required", "Give a reason; the company will see it.", field="reason")
-    target = DECISION_TARGETS[decision.action]
-    if target is None:
-        if company.status not in (CompanyStatus.PENDING, CompanyStatus.REJECTED):
-            raise InvalidTransition("company.invalid_transition", "Only companies awaiting verification can be asked.")
-        updated = await repo.set_info_requested(conn, company_id, decision.reason or "", version=company.version)
-    else:
-        if not can_transition(company.status, target) or (
-            decision.action == "reinstate" and company.status != CompanyStatus.SUSPENDED
-        ):
-            raise InvalidTransition(
-                "company.invalid_transition", f"A {company.status} company cannot be {decision.action}d."
-            )
-        updated = await repo.set_company_status(conn, company_id, target, decision.reason, version=company.version)
-        await repo.insert_status_history(conn, company_id, company.status, target, decision.reason, actor.user_id)
-    if updated is None:
-        raise StaleWrite("company.changed", "Someone else changed this company meanwhile; reload and decide again.")
-    await audit.record(
-        conn,
-        f"company.{decision.action}",
-        actor=actor,
-        company_id=company_id,
-        target_type="company",
-        target_id=company_id,
-        reason=decision.reason,
-        from_status=str(company.status),
-        to_status=str(updated.status),
-    )
-    await _tell_admins(conn, updated, decision)
-    return updated
-
-
-_DECISION_TEXT = {
-    "approve": "has been verified. You can now trade on Tradeyard.",
-    "reject": "could not be verified.",
-    "request_info": "needs more information before we can verify it.",
-    "suspend": "has been suspended.",
-    "reinstate": "has been reinstated. You can trade on Tradeyard again.",
-}
-
-
-async def _tell_admins(conn: Connection, company: Company, decision: Decision) -> None:
-    for member in await repo.list_members(conn, company_id=company.id):
-        if Role.ADMIN in member.roles:
-            reason = f"\n\nReason: {decision.reason}" if decision.reason else ""
-            await send_email(
-                conn,
-                to=member.email,
-                subject=f"Tradeyard: {company.legal_name} {_DECISION_TEXT[decision.action].split('.')[0]}",
-                text=f"Hello {member.full_name},\n\n{company.legal_name} {_DECISION_TEXT[decision.action]}{reason}\n",
-            )
-
-
-class CompanyFile(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything an operator needs to decide about a company."""
-
-    company: Company
-    vat_check: str
-    members: list[Member]
-    addresses: list[Address]
-    history: list[StatusChange]
-
-
-async def search_companies(
-    conn: Connection, actor: Actor, *, status: CompanyStatus | None, query: str | None, page: int, per_page: int = 25
-) -> tuple[list[Company], int]:
-    _require_operator(actor)
-    return await repo.search_companies(
-        conn, status=status, query=query, limit=per_page, offset=(max(page, 1) - 1) * per_page
-    )
-
-
-async def company_file(conn: Connection, actor: Actor, company_id: int) -> CompanyFile:
-    _require_operator(actor)
-    company = await repo.get_company(conn, company_id)
-    if company is None:
-        raise NotFound("company.not_found", "No such company.")
-    if not company.vat_id:
-        vat_check = "No VAT ID given."
-    elif vat_country_supported(company.country):
-        vat_check = vat_id_problem(company.country, company.vat_id) or "Format and check digits are valid."
-    else:
-        vat_check = "Country outside the EU VAT system: checked for length only."
-    return CompanyFile(
-        company=company,
-        vat_check=vat_check,
-        members=await repo.list_members(conn, company_id=company_id),
-        addresses=await repo.list_addresses(conn, company_id=company_id),
-        history=await repo.list_status_history(conn, company_id),
-    )
-
-
-async def search_users(conn: Connection, actor: Actor, query: str) -> list[dict[str, object]]:
-    _require_operator(actor)
-    return await repo.search_users(conn, query)
-
-
-async def audit_entries(
-    conn: Connection,
-    actor: Actor,
-    *,
-    action: str | None,
-    company_id: int | None,
-    actor_email: str | None,
-    outcome: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    page: int,
-    per_page: int = 50,
-) -> tuple[list[dict[str, object]], int]:
-    _require_operator(actor)
-    return await audit.list_entries(
-        conn,
-        action=action,
-        company_id=company_id,
-        actor_email=actor_email,
-        outcome=outcome,
-        since=since,
-        until=until,
-        limit=per_page,
-        offset=(max(page, 1) - 1) * per_page,
-    )
-
-
-async def note_company(conn: Connection, actor: Actor, company_id: int, note: str) -> None:
-    _require_operator(actor)
-    if await repo.get_company(conn, company_id) is None:
-        raise NotFound("company.not_found", "No such company.")
-    await repo.set_operator_note(conn, company_id, note)
-
-
-async def create_operator(conn: Connection, email: str, settings: Settings) -> str | None:
-    """Make ``email`` an operator (creating the account if needed). Returns a new account's one-time password."""
-    user = await repo.get_user_by_email(conn, email)
-    password = None
-    if user is None:
-        password = secrets.token_urlsafe(18)
-        user = await repo.insert_user(
-            conn,
-            email=email,
-            full_name=email.split("@")[0],
-            password_hash=await hash_password(password, env=settings.env),
-            is_operator=True,
-        )
-    else:
-        await repo.set_operator(conn, user.id)
-    await audit.record(conn, "operator.created", actor_user_id=user.id, actor_email=user.email, via="cli")
-    return password

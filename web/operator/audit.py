@@ -8,7 +8,7 @@ from litestar import get
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from marketplace.accounts import service
+from marketplace.accounts import verification as service
 from marketplace.core.db import Tx
 from marketplace.security import CurrentActor
 

@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from marketplace.accounts import service
+from marketplace.accounts import verification as service
 from marketplace.accounts.commands import Decision
 from marketplace.accounts.models import CompanyStatus
 from marketplace.core.db import Tx
