@@ -46,9 +46,10 @@ async def decide_company(conn: Connection, actor: Actor, company_id: int, decisi
             raise InvalidTransition("company.invalid_transition", "Only companies awaiting verification can be asked.")
         updated = await repo.set_info_requested(conn, company_id, decision.reason or "", version=company.version)
     else:
-        if not can_transition(company.status, target) or (
-            decision.action == "reinstate" and company.status != CompanyStatus.SUSPENDED
-        ):
+        wrong_kind_of_move = (decision.action == "reinstate" and company.status != CompanyStatus.SUSPENDED) or (
+            decision.action == "approve" and company.status not in (CompanyStatus.PENDING, CompanyStatus.REJECTED)
+        )
+        if not can_transition(company.status, target) or wrong_kind_of_move:
             raise InvalidTransition(
                 "company.invalid_transition", f"A {company.status} company cannot be {decision.action}d."
             )

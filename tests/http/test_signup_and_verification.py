@@ -86,3 +86,32 @@ async def test_pending_company_cannot_be_entered_by_other_operators_routes(
     await post_form(client, "/signup", _signup_form(email))
     assert (await client.get("/operator/companies")).status_code == 404
     assert (await client.get("/operator/audit")).status_code == 404
+
+
+async def test_operator_suspends_with_reason_reinstates_and_stale_decisions_conflict(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    from tests.support.accounts import make_company
+
+    company = await make_company(conn)
+    await sign_in(client, await make_operator(conn))
+    url = f"/operator/companies/{company.id}/decision"
+    r = await post_form(client, url, {"action": "suspend"})
+    assert r.status_code == 422
+    assert "Give a reason" in r.text
+    version = await conn.fetchval("SELECT version FROM company WHERE id = $1", company.id)
+    assert (
+        await post_form(client, url, {"action": "suspend", "reason": "Unpaid invoices", "expected_version": version})
+    ).status_code == 303
+    assert (await post_form(client, url, {"action": "reinstate", "expected_version": version})).status_code == 409
+    assert (await post_form(client, url, {"action": "approve"})).status_code == 409  # not from suspended
+    assert (await post_form(client, url, {"action": "reinstate"})).status_code == 303
+    history = await conn.fetch(
+        "SELECT to_status::text, reason FROM company_status_history WHERE company_id = $1 ORDER BY id", company.id
+    )
+    assert [(h["to_status"], h["reason"]) for h in history] == [("suspended", "Unpaid invoices"), ("verified", None)]
+    mails = await conn.fetchval(
+        "SELECT count(*) FROM pgqueuer WHERE entrypoint = 'core.send_email' AND convert_from(payload, 'UTF8') LIKE $1",
+        f"%{company.emails['admin']}%",
+    )
+    assert mails == 2  # the admin hears of both decisions
