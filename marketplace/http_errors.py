@@ -57,7 +57,10 @@ def field_errors(exc: ValidationException) -> list[dict[str, str]]:
     for item in extra:
         if isinstance(item, dict):
             field = str(item.get("key") or "body")
-            errors.append({"field": field, "reason": str(item.get("message", "is invalid"))})
+            reason = str(item.get("message", "is invalid"))
+            if reason == repr(field):  # Litestar reports a missing value as the KeyError's text
+                field, reason = ("body", "A JSON body is required.") if field == "data" else (field, "is required")
+            errors.append({"field": field, "reason": reason})
     if not errors:
         # msgspec puts the location into the message: "Expected `int`, got `str` - at `$.quantity`"
         reason, _, where = str(exc.detail).partition(" - at `$")

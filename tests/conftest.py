@@ -10,7 +10,7 @@ import asyncio
 import fcntl
 import inspect
 import os
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from marketplace.core.db import Connection, Database, Pool, connect, create_pool
 from marketplace.settings import Settings
 from search.client import create_search_client
 from tests.support import db as testdb
+from tests.support.live import live_server
 from tests.support.services import ensure_services, load_dev_environment
 
 T = TypeVar("T")
@@ -61,13 +62,13 @@ def database_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFacto
     with open(shared / "template.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not marker.exists() or marker.read_text() != (run_id or ""):
-            _run_in_thread(testdb.build_template(base_settings.database_url))
+            run_in_thread(testdb.build_template(base_settings.database_url))
             marker.write_text(run_id or "")
         fcntl.flock(lock, fcntl.LOCK_UN)
-    return _run_in_thread(testdb.clone_template(base_settings.database_url, f"tradeyard_test_{testdb.worker_id()}"))
+    return run_in_thread(testdb.clone_template(base_settings.database_url, f"tradeyard_test_{testdb.worker_id()}"))
 
 
-def _run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
+def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine to completion on a fresh loop in its own thread, whatever loop this thread runs."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
@@ -139,6 +140,13 @@ async def listen_conn(settings: Settings) -> AsyncIterator[Connection]:
     c = await connect(settings.database_url)
     yield c
     await c.close()
+
+
+@pytest.fixture(scope="session")
+def server_url(settings: Settings) -> Iterator[str]:
+    """The app served by granian in a subprocess, on this worker's database (e2e and fuzzing)."""
+    with live_server(settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath
 from litestar.response import Template
 
 from marketplace.accounts import auth, service
@@ -14,7 +13,7 @@ from marketplace.accounts.commands import AddAddress, ChangeMember, ChangePasswo
 from marketplace.accounts.models import AddressKind, CompanyKind, Role
 from marketplace.accounts.rules import can_trade, roles_for
 from marketplace.core.actor import Actor
-from marketplace.core.db import Connection, Tx
+from marketplace.core.db import Connection, PathId, Tx
 from marketplace.core.errors import DomainError
 from marketplace.security import SESSION_COOKIE, CurrentActor, client_of
 from web.forms import FormErrors, parse, read_form, render_form
@@ -83,7 +82,7 @@ async def add_address(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Res
 
 
 @post("/company/addresses/{address_id:int}/default")
-async def default_address(conn: Tx, actor: CurrentActor, address_id: FromPath[int]) -> Response[Any]:
+async def default_address(conn: Tx, actor: CurrentActor, address_id: PathId) -> Response[Any]:
     await service.make_default_address(conn, actor, address_id)
     return redirect("/company?saved=1#addresses")
 
@@ -116,7 +115,7 @@ async def invite(request: AnyRequest, conn: Tx, actor: CurrentActor, state: Stat
 
 @post("/company/team/{user_id:int}")
 async def change_member(
-    request: AnyRequest, conn: Tx, actor: CurrentActor, user_id: FromPath[int]
+    request: AnyRequest, conn: Tx, actor: CurrentActor, user_id: PathId
 ) -> Response[Any] | Template:
     data = await read_form(request)
     try:
@@ -131,7 +130,7 @@ async def change_member(
 
 
 @post("/company/team/{user_id:int}/remove")
-async def remove_member(conn: Tx, actor: CurrentActor, user_id: FromPath[int]) -> Response[Any] | Template:
+async def remove_member(conn: Tx, actor: CurrentActor, user_id: PathId) -> Response[Any] | Template:
     try:
         await service.remove_member(conn, actor, user_id)
     except DomainError as exc:
@@ -144,7 +143,7 @@ async def remove_member(conn: Tx, actor: CurrentActor, user_id: FromPath[int]) -
 
 
 @post("/company/invitations/{invitation_id:int}/revoke")
-async def revoke_invitation(conn: Tx, actor: CurrentActor, invitation_id: FromPath[int]) -> Response[Any]:
+async def revoke_invitation(conn: Tx, actor: CurrentActor, invitation_id: PathId) -> Response[Any]:
     await service.revoke_invitation(conn, actor, invitation_id)
     return redirect("/company/team")
 
@@ -180,7 +179,7 @@ async def create_token(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Te
 
 
 @post("/company/tokens/{token_id:int}/revoke")
-async def revoke_token(conn: Tx, actor: CurrentActor, token_id: FromPath[int]) -> Response[Any]:
+async def revoke_token(conn: Tx, actor: CurrentActor, token_id: PathId) -> Response[Any]:
     await service.revoke_api_token(conn, actor, token_id)
     return redirect("/company/tokens?revoked=1")
 

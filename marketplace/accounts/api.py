@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, get, patch, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from marketplace.accounts import service
 from marketplace.accounts.commands import AddAddress, ChangeMember, UpdateProfile
 from marketplace.accounts.schemas import AddressOut, CompanyOut, MemberOut, MeOut
-from marketplace.core.db import Tx
+from marketplace.core.db import PathId, Tx
 from marketplace.security import CurrentActor
 
 
@@ -33,7 +33,7 @@ class AccountsController(Controller):
         return [AddressOut.from_record(a) for a in await service.list_addresses(conn, actor)]
 
     @get("/company/addresses/{address_id:int}", summary="One address")
-    async def address(self, conn: Tx, actor: CurrentActor, address_id: FromPath[int]) -> AddressOut:
+    async def address(self, conn: Tx, actor: CurrentActor, address_id: PathId) -> AddressOut:
         return AddressOut.from_record(await service.get_address(conn, actor, address_id))
 
     @post("/company/addresses", summary="Add an address (admin); the first of a kind becomes its default")
@@ -45,11 +45,11 @@ class AccountsController(Controller):
         return [MemberOut.from_record(m) for m in await service.list_members(conn, actor)]
 
     @get("/company/members/{user_id:int}", summary="One member")
-    async def member(self, conn: Tx, actor: CurrentActor, user_id: FromPath[int]) -> MemberOut:
+    async def member(self, conn: Tx, actor: CurrentActor, user_id: PathId) -> MemberOut:
         return MemberOut.from_record(await service.get_member(conn, actor, user_id))
 
     @patch("/company/members/{user_id:int}", summary="Change a member's roles and spending limit (admin)")
     async def change_member(
-        self, conn: Tx, actor: CurrentActor, user_id: FromPath[int], data: JSONBody[ChangeMember]
+        self, conn: Tx, actor: CurrentActor, user_id: PathId, data: JSONBody[ChangeMember]
     ) -> MemberOut:
         return MemberOut.from_record(await service.change_member(conn, actor, user_id, data))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, cast
 
 import asyncpg
 import msgspec
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.params import PathParameter
 
 from marketplace.settings import Settings
 
@@ -22,6 +23,10 @@ else:
     Pool = asyncpg.Pool
 # How a handler asks for the request's transaction: ``async def handler(conn: Tx) -> ...``
 Tx: TypeAlias = NamedDependency[Connection]
+
+# A row id in a URL path: positive and within bigint, or a 400 (Litestar ignores msgspec.Meta on path
+# parameters, so the bounds go on its own PathParameter).
+PathId: TypeAlias = Annotated[int, PathParameter(ge=1, le=2**63 - 1, description="object id")]
 
 _json_decoder = msgspec.json.Decoder()
 

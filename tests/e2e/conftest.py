@@ -5,13 +5,10 @@ Async, so the browser shares anyio's event loop with the rest of the suite in th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
-
-from marketplace.settings import Settings
-from tests.support.live import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -23,12 +20,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-@pytest.fixture(scope="session")
-def server_url(settings: Settings) -> Iterator[str]:
-    with live_server(settings) as url:
-        yield url
 
 
 @pytest.fixture(scope="session")

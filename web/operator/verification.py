@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from marketplace.accounts import verification as service
 from marketplace.accounts.commands import Decision
 from marketplace.accounts.models import CompanyStatus
-from marketplace.core.db import Tx
+from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
 from marketplace.security import CurrentActor
 from web.forms import FormErrors, parse, read_form, render_form
@@ -53,16 +53,14 @@ async def _file_context(conn: Tx, actor: CurrentActor, company_id: int) -> dict[
 
 
 @get("/operator/companies/{company_id:int}", name="operator_company")
-async def company(conn: Tx, actor: CurrentActor, company_id: FromPath[int]) -> Template:
+async def company(conn: Tx, actor: CurrentActor, company_id: PathId) -> Template:
     return Template(
         template_name="operator/company.html", context={**await _file_context(conn, actor, company_id), "values": {}}
     )
 
 
 @post("/operator/companies/{company_id:int}/decision")
-async def decide(
-    request: AnyRequest, conn: Tx, actor: CurrentActor, company_id: FromPath[int]
-) -> Response[Any] | Template:
+async def decide(request: AnyRequest, conn: Tx, actor: CurrentActor, company_id: PathId) -> Response[Any] | Template:
     data = await read_form(request)
     try:
         await service.decide_company(conn, actor, company_id, parse(Decision, data))
@@ -74,7 +72,7 @@ async def decide(
 
 
 @post("/operator/companies/{company_id:int}/note")
-async def note(request: AnyRequest, conn: Tx, actor: CurrentActor, company_id: FromPath[int]) -> Response[Any]:
+async def note(request: AnyRequest, conn: Tx, actor: CurrentActor, company_id: PathId) -> Response[Any]:
     data = await read_form(request)
     await service.note_company(conn, actor, company_id, str(data.get("note", ""))[:4000])
     return redirect(f"/operator/companies/{company_id}?noted=1")
