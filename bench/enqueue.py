@@ -8,6 +8,7 @@ and a half extra writes' worth of cost per job).
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import uuid
@@ -45,8 +46,8 @@ async def _write_and_enqueue(conn: Connection, table: str) -> float:
 
 
 async def main() -> None:
-    settings = Settings.from_env()
-    conn = await connect(settings.database_url)
+    # The owner role: the benchmark creates its own baseline table (the app role cannot).
+    conn = await connect(os.environ.get("TRADEYARD_OWNER_DATABASE_URL") or Settings.from_env().database_url)
     table = f"bench_{uuid.uuid4().hex[:8]}"
     baseline: list[float] = []
     ours: list[float] = []

@@ -106,6 +106,21 @@ def cmd_create_operator(args: argparse.Namespace) -> None:
     asyncio.run(_create_operator(email))
 
 
+def cmd_ensure_app_role(_: argparse.Namespace) -> None:
+    from marketplace.dbroles import ensure_app_role
+
+    owner_url = os.environ.get("TRADEYARD_OWNER_DATABASE_URL", "")
+    if not owner_url:
+        print("tradeyard: configuration error: TRADEYARD_OWNER_DATABASE_URL is required but not set", file=sys.stderr)
+        raise SystemExit(2)
+    try:
+        user = asyncio.run(ensure_app_role(owner_url, _settings().database_url))
+    except ValueError as exc:
+        print(f"tradeyard: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(f"database role {user} ready")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m marketplace", description="Tradeyard command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +134,9 @@ def main(argv: list[str] | None = None) -> None:
     demo = sub.add_parser("demo-accounts", help="print the demo sign-ins")
     demo.add_argument("--url", default="http://127.0.0.1:8000")
     demo.set_defaults(fn=cmd_demo_accounts)
+    sub.add_parser(
+        "ensure-app-role", help="create the database login role the app uses (after migrations)"
+    ).set_defaults(fn=cmd_ensure_app_role)
     op = sub.add_parser("create-operator", help="make EMAIL a platform operator (creating the account if needed)")
     op.add_argument("email")
     op.set_defaults(fn=cmd_create_operator)

@@ -22,6 +22,7 @@ from meilisearch_python_sdk import AsyncClient
 
 from marketplace.app import Resources, create_app
 from marketplace.core.db import Connection, Database, Pool, connect, create_pool
+from marketplace.dbroles import ensure_app_role
 from marketplace.settings import Settings
 from search.client import create_search_client
 from tests.support import db as testdb
@@ -54,7 +55,13 @@ def base_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def database_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> str:
+def owner_url() -> str:
+    """The owner role (migrations, DDL). The app and most tests use the data-only app role."""
+    return os.environ["TRADEYARD_OWNER_DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def database_url(base_settings: Settings, owner_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """This worker's database, cloned from a template migrated once per run (sync: e2e tests need it too)."""
     run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     shared = tmp_path_factory.getbasetemp().parent if run_id else tmp_path_factory.getbasetemp()
@@ -62,10 +69,21 @@ def database_url(base_settings: Settings, tmp_path_factory: pytest.TempPathFacto
     with open(shared / "template.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not marker.exists() or marker.read_text() != (run_id or ""):
-            run_in_thread(testdb.build_template(base_settings.database_url))
+            run_in_thread(testdb.build_template(owner_url))
+            run_in_thread(ensure_app_role(owner_url, base_settings.database_url))
             marker.write_text(run_id or "")
         fcntl.flock(lock, fcntl.LOCK_UN)
-    return run_in_thread(testdb.clone_template(base_settings.database_url, f"tradeyard_test_{testdb.worker_id()}"))
+    name = f"tradeyard_test_{testdb.worker_id()}"
+    run_in_thread(testdb.clone_template(owner_url, name))
+    return testdb.with_database(base_settings.database_url, name)
+
+
+@pytest.fixture
+async def owner_conn(owner_url: str, database_url: str) -> AsyncIterator[Connection]:
+    """A connection to this worker's database as the owner, for DDL the app role may not do."""
+    conn = await connect(testdb.with_database(owner_url, database_url.rsplit("/", 1)[1].split("?")[0]))
+    yield conn
+    await conn.close()
 
 
 def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:

@@ -7,14 +7,13 @@ import uuid
 
 import asyncpg
 
-from marketplace.settings import Settings
 from tests.support.db import create_empty_database, drop_database, migrate
 from tests.support.services import ROOT
 
 
-async def test_concurrent_migrations_apply_each_file_once(base_settings: Settings) -> None:
+async def test_concurrent_migrations_apply_each_file_once(owner_url: str) -> None:
     name = f"tradeyard_race_{uuid.uuid4().hex[:8]}"
-    url = await create_empty_database(base_settings.database_url, name)
+    url = await create_empty_database(owner_url, name)
     try:
         await asyncio.gather(*(asyncio.to_thread(migrate, url) for _ in range(3)))
         conn = await asyncpg.connect(url)
@@ -25,4 +24,4 @@ async def test_concurrent_migrations_apply_each_file_once(base_settings: Setting
             await conn.close()
         assert versions == sorted(p.name.split("_", 1)[0] for p in (ROOT / "migrations").glob("*.sql"))
     finally:
-        await drop_database(base_settings.database_url, name)
+        await drop_database(owner_url, name)

@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 
 from marketplace.app import Resources, create_app
-from marketplace.core.db import Database, Tx, provide_transaction
+from marketplace.core.db import Connection, Database, Tx, provide_transaction
 from marketplace.core.jobs import Job, enqueue
 from marketplace.settings import Settings
 
@@ -22,14 +22,12 @@ class Recorded(Job, frozen=True, tag="test.recorded"):
 
 
 @pytest.fixture
-async def probe_table(committing_db: Database) -> AsyncIterator[str]:
+async def probe_table(owner_conn: Connection) -> AsyncIterator[str]:
     table = f"probe_{uuid.uuid4().hex[:12]}"
-    async with committing_db.transaction() as c:
-        await c.execute(f"CREATE TABLE {table} (value int PRIMARY KEY)")
+    await owner_conn.execute(f"CREATE TABLE {table} (value int PRIMARY KEY)")
     yield table
-    async with committing_db.transaction() as c:
-        await c.execute(f"DROP TABLE {table}")
-        await c.execute("DELETE FROM pgqueuer WHERE entrypoint = 'test.recorded'")
+    await owner_conn.execute(f"DROP TABLE {table}")
+    await owner_conn.execute("DELETE FROM pgqueuer WHERE entrypoint = 'test.recorded'")
 
 
 async def test_request_commits_on_success_and_rolls_back_writes_and_jobs_on_error(

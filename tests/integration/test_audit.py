@@ -1,4 +1,4 @@
-"""The audit log is append-only for the role the application connects as."""
+"""The audit log is append-only: the application's role lacks the privilege, and a trigger refuses anyway."""
 
 from __future__ import annotations
 
@@ -16,10 +16,16 @@ async def test_audit_rows_cannot_be_changed_or_deleted(conn: Connection) -> None
         "UPDATE audit_log SET action = 'nothing' WHERE id = $1",
         "DELETE FROM audit_log WHERE id = $1",
     ):
-        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
             async with conn.transaction():
                 await conn.execute(statement, row_id)
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         async with conn.transaction():
             await conn.execute("TRUNCATE audit_log")
     assert await conn.fetchval("SELECT host(ip) FROM audit_log WHERE id = $1", row_id) == "203.0.113.7"
+
+
+async def test_even_the_owner_cannot_rewrite_audit_rows(owner_conn: Connection) -> None:
+    """Second line of defence: a trigger refuses changes for every role, the owner included."""
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+        await owner_conn.execute("DELETE FROM audit_log")

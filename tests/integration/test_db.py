@@ -24,10 +24,11 @@ async def test_database_clock_is_utc_timestamptz(conn: Connection) -> None:
     assert await conn.fetchval("SHOW timezone") == "UTC"
 
 
-async def test_transaction_commits_on_success_and_rolls_back_on_error(committing_db: Database) -> None:
+async def test_transaction_commits_on_success_and_rolls_back_on_error(
+    committing_db: Database, owner_conn: Connection
+) -> None:
     table = f"probe_{uuid.uuid4().hex[:12]}"
-    async with committing_db.transaction() as c:
-        await c.execute(f"CREATE TABLE {table} (id int PRIMARY KEY)")
+    await owner_conn.execute(f"CREATE TABLE {table} (id int PRIMARY KEY)")
     try:
         async with committing_db.transaction() as c:
             await c.execute(f"INSERT INTO {table} VALUES (1)")
@@ -38,8 +39,7 @@ async def test_transaction_commits_on_success_and_rolls_back_on_error(committing
         async with committing_db.connection() as c:
             assert await c.fetch(f"SELECT id FROM {table} ORDER BY id") == [(1,)]
     finally:
-        async with committing_db.transaction() as c:
-            await c.execute(f"DROP TABLE {table}")
+        await owner_conn.execute(f"DROP TABLE {table}")
 
 
 async def test_constraint_violation_maps_to_a_domain_error_by_name(conn: Connection) -> None:
@@ -58,6 +58,16 @@ async def test_constraint_violation_maps_to_a_domain_error_by_name(conn: Connect
     assert (mapped.code, mapped.field, mapped.status) == ("company.vat_id_taken", "vat_id", 409)
     # An unknown constraint maps to nothing: it stays an unexpected error (500), never a guess.
     assert domain_error_for(caught.value, {}) is None
+
+
+async def test_the_app_role_cannot_change_the_schema(conn: Connection) -> None:
+    assert await conn.fetchval("SELECT current_user") == "tradeyard_app"
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        async with conn.transaction():
+            await conn.execute("CREATE TABLE sneaky (id int)")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        async with conn.transaction():
+            await conn.execute("ALTER TABLE company ADD COLUMN sneaky int")
 
 
 async def test_every_migration_file_is_applied(conn: Connection) -> None:

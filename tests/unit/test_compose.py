@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 import yaml
@@ -47,7 +48,7 @@ def test_web_and_worker_environment_is_valid_settings() -> None:
         settings = Settings.from_env(env)  # raises SettingsError naming any bad variable
         assert settings.env == "production"
         assert settings.meili_url == "http://meilisearch:7700"
-        assert settings.database_url.startswith("postgresql://tradeyard:")
+        assert settings.database_url.startswith("postgresql://tradeyard_app:")
         assert "@postgres:5432/tradeyard" in settings.database_url
 
 
@@ -56,7 +57,13 @@ def test_ports_agree_between_services() -> None:
     assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
     assert "--port" in services["web"]["command"]
     assert services["web"]["command"][services["web"]["command"].index("--port") + 1] == "8000"
-    migrate_url = next(a for a in services["migrate"]["command"] if a.startswith("postgresql://"))
-    assert _resolve_defaults(migrate_url) == _resolve_defaults(services["web"]["environment"]["TRADEYARD_DATABASE_URL"])
+    migrate_env = services["migrate"]["environment"]
+    owner = urlsplit(_resolve_defaults(migrate_env["TRADEYARD_OWNER_DATABASE_URL"]))
+    app = urlsplit(_resolve_defaults(services["web"]["environment"]["TRADEYARD_DATABASE_URL"]))
+    assert (owner.hostname, owner.port, owner.path) == (app.hostname, app.port, app.path)
+    assert owner.username == "tradeyard"
+    assert app.username == "tradeyard_app"  # the app never connects as the owner
+    assert "ensure-app-role" in services["migrate"]["command"][-1]
+    assert _resolve_defaults(migrate_env["TRADEYARD_DATABASE_URL"]) == app.geturl()
     meili_key = _resolve_defaults(services["meilisearch"]["environment"]["MEILI_MASTER_KEY"])
     assert _resolve_defaults(services["web"]["environment"]["TRADEYARD_MEILI_API_KEY"]) == meili_key
