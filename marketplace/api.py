@@ -11,6 +11,7 @@ from litestar.di import Provide
 from marketplace.accounts.api import AccountsController
 from marketplace.core.db import Tx, database_now, provide_transaction
 from marketplace.security import provide_api_actor
+from vendors.api import CatalogController
 
 API_VERSION = "v1"
 
@@ -36,7 +37,7 @@ async def meta(conn: Tx) -> MetaOut:
 def api_router() -> Router:
     return Router(
         path=f"/api/{API_VERSION}",
-        route_handlers=[meta, AccountsController],
+        route_handlers=[meta, AccountsController, CatalogController],
         # Machine clients authenticate with bearer tokens only (never cookies), so CSRF cannot apply here.
         dependencies={"conn": Provide(provide_transaction), "actor": Provide(provide_api_actor)},
     )

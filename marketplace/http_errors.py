@@ -146,7 +146,12 @@ def make_exception_handlers(constraints: ConstraintErrors) -> dict[type[Exceptio
         if exc.status == 401 and not wants_json(request):
             return sign_in_redirect(request)
         if wants_json(request):
-            errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
+            many = getattr(exc, "errors", None)
+            errors: list[dict[str, Any]] | None
+            if isinstance(many, dict):
+                errors = [{"field": f, "reason": r} for f, r in many.items()]
+            else:
+                errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
             return problem(
                 exc.status,
                 code=exc.code,

@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 from litestar import Request
-from litestar.di import NamedDependency
 
 from marketplace.accounts.auth import Client, actor_from_api_token, actor_from_session
 from marketplace.accounts.errors import NotAuthenticated
-from marketplace.core.actor import Actor
+from marketplace.core.actor import Actor, MaybeActor
 from marketplace.core.db import Tx
 
 SESSION_COOKIE = "ty_session"
@@ -31,11 +30,6 @@ async def provide_optional_web_actor(request: AnyRequest, conn: Tx) -> Actor | N
         actor = await actor_from_session(conn, raw, client_of(request))
     request.state["actor"] = actor  # the layout shows who is signed in
     return actor
-
-
-# How handlers ask for the caller: ``actor: CurrentActor`` (sign-in required) or ``maybe_actor: MaybeActor``.
-MaybeActor: TypeAlias = NamedDependency[Actor | None]
-CurrentActor: TypeAlias = NamedDependency[Actor]
 
 
 async def provide_web_actor(maybe_actor: MaybeActor) -> Actor:

@@ -12,9 +12,10 @@ from litestar.response import Template
 from marketplace.accounts import auth, service
 from marketplace.accounts.commands import AcceptInvitation, CompleteReset, RequestReset, SignIn, SignUp
 from marketplace.accounts.models import CompanyKind
+from marketplace.core.actor import MaybeActor
 from marketplace.core.db import Tx
 from marketplace.core.errors import DomainError
-from marketplace.security import SESSION_COOKIE, MaybeActor, client_of
+from marketplace.security import SESSION_COOKIE, client_of
 from web.forms import FormErrors, parse, read_form, render_form
 from web.session import redirect, safe_next, with_session, without_session
 

@@ -12,10 +12,10 @@ from marketplace.accounts import auth, service
 from marketplace.accounts.commands import AddAddress, ChangeMember, ChangePassword, CreateToken, Invite, UpdateProfile
 from marketplace.accounts.models import AddressKind, CompanyKind, Role
 from marketplace.accounts.rules import can_trade, roles_for
-from marketplace.core.actor import Actor
+from marketplace.core.actor import Actor, CurrentActor
 from marketplace.core.db import Connection, PathId, Tx
 from marketplace.core.errors import DomainError
-from marketplace.security import SESSION_COOKIE, CurrentActor, client_of
+from marketplace.security import SESSION_COOKIE, client_of
 from web.forms import FormErrors, parse, read_form, render_form
 from web.session import redirect, with_session
 

@@ -8,8 +8,8 @@ from litestar import Request, get
 from litestar.datastructures import State
 from litestar.response import Template
 
+from marketplace.core.actor import MaybeActor
 from marketplace.health import check_readiness
-from marketplace.security import MaybeActor
 
 
 @get("/", name="home")

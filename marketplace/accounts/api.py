@@ -8,8 +8,8 @@ from litestar.params import JSONBody
 from marketplace.accounts import service
 from marketplace.accounts.commands import AddAddress, ChangeMember, UpdateProfile
 from marketplace.accounts.schemas import AddressOut, CompanyOut, MemberOut, MeOut
+from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
-from marketplace.security import CurrentActor
 
 
 class AccountsController(Controller):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import msgspec
+from litestar.di import NamedDependency
 
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,3 +26,9 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
 
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+
+# How handlers ask for the caller: ``actor: CurrentActor`` (sign-in required) or ``maybe_actor: MaybeActor``.
+# The providers live in marketplace/security.py (session cookie for pages, bearer token for the API).
+CurrentActor: TypeAlias = NamedDependency[Actor]
+MaybeActor: TypeAlias = NamedDependency[Actor | None]

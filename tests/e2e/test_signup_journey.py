@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from marketplace.core.db import Database
-from tests.support.accounts import PASSWORD, make_operator, unique_email
+from tests.support.accounts import PASSWORD, make_operator, random_de_vat, unique_email
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ async def test_sign_up_verify_sign_in(
     await expect(page.locator("#e-vat_id")).to_contain_text("check digit")
     await expect(page.get_by_label("Legal name")).to_have_value(company_name)  # input kept
     await page.screenshot(path=str(artifacts_dir / "journey-1-signup-error.png"), full_page=True)
-    await page.get_by_label("VAT ID").fill("DE136695976")
+    await page.get_by_label("VAT ID").fill(random_de_vat())
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Register company").click()
     await expect(page.locator("#verification-banner")).to_contain_text("Awaiting verification")

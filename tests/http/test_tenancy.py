@@ -47,12 +47,27 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         victim_company,
         victim_user,
     )
+    product = await conn.fetchval(
+        "INSERT INTO product (vendor_id, sku, title) VALUES ($1, 'VICTIM-1', 'Secret screw') RETURNING id",
+        victim_company,
+    )
+    variant = await conn.fetchval(
+        "INSERT INTO variant (product_id, vendor_id, sku) VALUES ($1, $2, 'VICTIM-1-A') RETURNING id",
+        product,
+        victim_company,
+    )
+    price_list = await conn.fetchval(
+        "INSERT INTO price_list (vendor_id, name) VALUES ($1, 'Secret contract') RETURNING id", victim_company
+    )
     return {
         "address_id": address,
         "invitation_id": invitation,
         "token_id": token,
         "user_id": victim_user,
         "company_id": victim_company,
+        "product_id": product,
+        "variant_id": variant,
+        "price_list_id": price_list,
     }
 
 
@@ -67,11 +82,11 @@ async def test_another_companys_objects_are_404_for_every_role(
 
 async def _probe_as(role: str, client: httpx.AsyncClient, app_factory, conn: Connection) -> None:  # type: ignore[no-untyped-def]
     attacker = await make_company(conn, kind="both", people={role: [role], "admin": ["admin"]})
-    victim = await make_company(conn, people={"admin": ["admin"]})
+    victim = await make_company(conn, kind="both", people={"admin": ["admin"]})
     ids = await _victim_objects(conn, victim.id, victim.users["admin"])
     app = app_factory()
     routes = routes_with_ids(app)
-    assert len(routes) >= 11, routes  # the generator really found the id routes
+    assert len(routes) >= 16, routes  # the generator really found the id routes
 
     await sign_in(client, attacker.emails[role])
     expires = (date.today() + timedelta(days=5)).isoformat()  # noqa: DTZ011
@@ -90,22 +105,27 @@ async def _probe_as(role: str, client: httpx.AsyncClient, app_factory, conn: Con
             attacker.users[role],
         )
         assert secret_row
-    body = {"roles": ["buyer"]}  # valid for every id route that takes a body, so only tenancy can refuse it
+    # Valid bodies for the id routes that take one, so only tenancy can refuse them.
+    bodies = {
+        "/api/v1/company/members/{user_id:int}": {"roles": ["buyer"]},
+        "/api/v1/catalog/price-lists/{price_list_id:int}/prices": [
+            {"sku": "VICTIM-1-A", "prices": [{"min_qty": 1, "unit_price_minor": 1}]}
+        ],
+    }
     for method, path in routes:
         url = ID_PARAM.sub(lambda m: str(ids[m.group(1)]), path)
         if path.startswith("/api/"):
             headers = {"authorization": f"Bearer {admin_token}"} if admin_token else {}
             if not admin_token:
                 continue  # non-admin API tokens are covered by the admin case being the strongest
-            r = await client.request(
-                method, url, json=body if method in ("PUT", "PATCH", "POST") else None, headers=headers
-            )
+            r = await client.request(method, url, json=bodies.get(path), headers=headers)
         elif method == "GET":
             r = await client.get(url)
         else:
             r = await post_form(client, url, {"roles": ["buyer"]})
         assert r.status_code == 404, f"{role} {method} {url} -> {r.status_code}"
         assert "Hafenstr" not in r.text
+        assert "Secret" not in r.text
         assert victim.emails["admin"] not in r.text
     # Nothing of the victim's changed.
     assert await conn.fetchval("SELECT roles FROM membership WHERE user_id = $1", victim.users["admin"]) == ["admin"]

@@ -89,3 +89,37 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWOR
     r = await post_form(client, "/login", {"email": email, "password": password, "next": "/company"})
     assert r.status_code == 303, r.text[:500]
     return r
+
+
+async def make_token(conn: Connection, company: Company, label: str = "admin", roles: list[str] | None = None) -> str:
+    """An API token of ``company`` created by member ``label``; returns the bearer secret."""
+    from datetime import UTC, datetime, timedelta
+
+    from marketplace.core.security import new_token
+
+    raw, digest = new_token("ty_")
+    await repo.insert_api_token(
+        conn,
+        company_id=company.id,
+        name=f"test {label}",
+        prefix=raw[:10],
+        token_hash=digest,
+        roles=roles or ["admin"],
+        created_by=company.users[label],
+        expires_at=datetime.now(UTC) + timedelta(days=1),
+    )
+    return raw
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def random_de_vat() -> str:
+    """A valid German VAT ID nobody else in the test database has (VAT IDs are unique per company)."""
+    import random
+
+    from stdnum.iso7064 import mod_11_10
+
+    digits = str(random.randint(10_000_000, 99_999_999))
+    return f"DE{digits}{mod_11_10.calc_check_digit(digits)}"

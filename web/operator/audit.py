@@ -9,8 +9,8 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from marketplace.accounts import verification as service
+from marketplace.core.actor import CurrentActor
 from marketplace.core.db import Tx
-from marketplace.security import CurrentActor
 
 
 def _day(value: str, *, end: bool = False) -> datetime | None:

@@ -11,9 +11,9 @@ from litestar.response import Template
 from marketplace.accounts import verification as service
 from marketplace.accounts.commands import Decision
 from marketplace.accounts.models import CompanyStatus
+from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
-from marketplace.security import CurrentActor
 from web.forms import FormErrors, parse, read_form, render_form
 from web.session import redirect
 

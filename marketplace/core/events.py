@@ -1,0 +1,22 @@
+"""Outbox messages that cross domains: a domain enqueues them, another domain's worker handles them.
+
+They live in the core because domains never import each other (or ``search``): the catalog says
+"these products changed", and the search indexer (issue 5) reads the current rows when it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from marketplace.core.db import Connection
+from marketplace.core.jobs import Job, enqueue
+
+
+class ProductsChanged(Job, frozen=True, tag="search.products_changed"):
+    product_ids: list[int]
+
+
+async def products_changed(conn: Connection, product_ids: Iterable[int]) -> None:
+    """Tell the indexer, inside the caller's transaction; one pending job per product absorbs bursts."""
+    for product_id in sorted(set(product_ids)):
+        await enqueue(conn, ProductsChanged(product_ids=[product_id]), dedupe_key=f"product:{product_id}")

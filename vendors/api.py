@@ -1,0 +1,123 @@
+"""JSON API of catalogs for machine clients: products, prices, stock (idempotent bulk sync), quotes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromQuery, JSONBody, QueryParameter
+
+from marketplace.core.actor import CurrentActor
+from marketplace.core.db import PathId, Tx
+from vendors import imports, service, storefront
+from vendors.commands import PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
+from vendors.models import PriceList, ProductStatus, Warehouse
+from vendors.schemas import CountOut, ProductOut, SavedOut
+
+Page = Annotated[int, QueryParameter(ge=1, le=10_000)]
+Qty = Annotated[int, QueryParameter(ge=1, le=10_000_000)]
+
+
+class CatalogController(Controller):
+    path = "/catalog"
+    tags = ("catalog",)
+
+    @get("/products", summary="Your products (vendor)")
+    async def products(
+        self,
+        conn: Tx,
+        actor: CurrentActor,
+        status: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
+        page: Page = 1,
+    ) -> list[ProductOut]:
+        rows, _ = await service.list_products(conn, actor, status=status, query=(q or "")[:100] or None, page=page)
+        return [ProductOut.from_detail(await service.get_product(conn, actor, p.id)) for p in rows]
+
+    @get("/products/{product_id:int}", summary="One of your products with variants, prices and stock")
+    async def product(self, conn: Tx, actor: CurrentActor, product_id: PathId) -> ProductOut:
+        return ProductOut.from_detail(await service.get_product(conn, actor, product_id))
+
+    @put(
+        "/products",
+        summary="Create or update a product by SKU (idempotent)",
+        description="Sends the whole product with its variants and list prices. Sending the same data again "
+        "changes nothing (`changed: false`).",
+    )
+    async def save_product(self, conn: Tx, actor: CurrentActor, data: JSONBody[ProductIn]) -> SavedOut:
+        product, changed = await service.save_product(conn, actor, data)
+        return SavedOut(
+            product=ProductOut.from_detail(await service.get_product(conn, actor, product.id)), changed=changed
+        )
+
+    @post(
+        "/products/{product_id:int}/submit", summary="Submit a product for review (verified vendors)", status_code=200
+    )
+    async def submit(self, conn: Tx, actor: CurrentActor, product_id: PathId) -> ProductOut:
+        await service.change_status(conn, actor, product_id, ProductStatus.PENDING_REVIEW)
+        return ProductOut.from_detail(await service.get_product(conn, actor, product_id))
+
+    @post("/products/{product_id:int}/archive", summary="Archive a product", status_code=200)
+    async def archive(self, conn: Tx, actor: CurrentActor, product_id: PathId) -> ProductOut:
+        await service.change_status(conn, actor, product_id, ProductStatus.ARCHIVED)
+        return ProductOut.from_detail(await service.get_product(conn, actor, product_id))
+
+    @put("/prices", summary="Bulk list-price update by variant SKU (idempotent, all or nothing)")
+    async def prices(self, conn: Tx, actor: CurrentActor, data: JSONBody[list[PricesIn]]) -> CountOut:
+        return CountOut(changed=await service.set_prices(conn, actor, data))
+
+    @put("/stock", summary="Bulk stock update by variant SKU and warehouse (idempotent, all or nothing)")
+    async def stock(self, conn: Tx, actor: CurrentActor, data: JSONBody[list[StockIn]]) -> CountOut:
+        return CountOut(changed=await service.set_stock(conn, actor, data))
+
+    @get("/warehouses", summary="Your warehouses")
+    async def warehouses(self, conn: Tx, actor: CurrentActor) -> list[Warehouse]:
+        return await service.list_warehouses(conn, actor)
+
+    @post("/warehouses", summary="Add a warehouse")
+    async def add_warehouse(self, conn: Tx, actor: CurrentActor, data: JSONBody[WarehouseIn]) -> Warehouse:
+        return await service.create_warehouse(conn, actor, data)
+
+    @get("/price-lists", summary="Your contract price lists")
+    async def price_lists(self, conn: Tx, actor: CurrentActor) -> list[PriceList]:
+        return await service.list_price_lists(conn, actor)
+
+    @post("/price-lists", summary="Create a contract price list for buyer companies")
+    async def add_price_list(self, conn: Tx, actor: CurrentActor, data: JSONBody[PriceListIn]) -> PriceList:
+        return await service.create_price_list(conn, actor, data)
+
+    @put("/price-lists/{price_list_id:int}/prices", summary="Set contract prices of variants in a price list")
+    async def contract_prices(
+        self, conn: Tx, actor: CurrentActor, price_list_id: PathId, data: JSONBody[list[PricesIn]]
+    ) -> None:
+        await service.set_contract_prices(conn, actor, price_list_id, data)
+
+    @post(
+        "/imports/csv",
+        summary="Import a catalog CSV (body: the file, text/csv)",
+        description="One row per variant, `;` or `,` separated (docs/catalog-csv.md). `dry_run=true` reports per-row "
+        "errors without writing; `mode=all` writes nothing if any row fails, `mode=partial` writes the valid products.",
+        status_code=200,
+        request_max_body_size=64 * 1024 * 1024,
+    )
+    async def import_csv(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Tx,
+        actor: CurrentActor,
+        dry_run: FromQuery[bool] = False,
+        mode: FromQuery[Literal["all", "partial"]] = "all",
+    ) -> imports.ImportReport:
+        return await imports.import_csv(conn, actor, await request.body(), dry_run=dry_run, mode=mode)
+
+    @get("/export.csv", summary="Your whole catalog as CSV, in the import format", media_type="text/csv")
+    async def export_csv(self, conn: Tx, actor: CurrentActor) -> Response[str]:
+        return Response(
+            await imports.export_csv(conn, actor),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="catalog.csv"'},
+        )
+
+    @get("/offers/{variant_id:int}/quote", summary="The price your company pays for a quantity today")
+    async def quote(self, conn: Tx, actor: CurrentActor, variant_id: PathId, quantity: Qty = 1) -> storefront.Quote:
+        return await storefront.quote(conn, actor, variant_id, quantity)

@@ -1,0 +1,111 @@
+"""Catalog imports and exports: CSV through the same ``save_product`` path as the API and pages.
+
+Modes: ``all`` (default) saves nothing if any row has an error; ``partial`` saves every product whose
+rows are valid and reports the rest. A dry run validates everything against the database (categories,
+SKUs of other products) and reports what would change, then rolls back.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from marketplace.core.actor import Actor
+from marketplace.core.db import Connection
+from vendors import csvio
+from vendors import repository as repo
+from vendors.models import Variant
+from vendors.service import FieldErrors, save_product, vendor_of
+
+
+class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
+    dry_run: bool
+    mode: str
+    products: int
+    variants: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    errors: list[csvio.RowError]
+    saved: bool
+    """Whether anything was written (False for dry runs and for failed all-or-nothing imports)."""
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def import_csv(
+    conn: Connection, actor: Actor, data: bytes, *, dry_run: bool, mode: Literal["all", "partial"] = "all"
+) -> ImportReport:
+    vendor_id = vendor_of(actor, write=True)
+    parsed, errors = csvio.parse(data)
+    bad_rows = {e.row for e in errors}
+    created = updated = unchanged = failed = 0
+    existing = await repo.get_products_by_sku(conn, [p.command.sku for p in parsed], vendor_id=vendor_id)
+    outer = conn.transaction()
+    await outer.start()
+    try:
+        for product in parsed:
+            if bad_rows.intersection(product.rows):
+                failed += 1
+                continue
+            try:
+                async with conn.transaction():  # a savepoint: one bad product does not poison the rest
+                    _, changed = await save_product(conn, actor, product.command, audit_source="csv import")
+            except FieldErrors as exc:
+                errors.extend(csvio.locate_field_errors(exc.errors, product))
+                failed += 1
+                continue
+            if product.command.sku not in existing:
+                created += 1
+            elif changed:
+                updated += 1
+            else:
+                unchanged += 1
+        keep = not dry_run and (mode == "partial" or not errors)
+        if not keep:
+            raise _Rollback
+    except _Rollback:
+        await outer.rollback()
+    except BaseException:
+        await outer.rollback()
+        raise
+    else:
+        await outer.commit()
+    return ImportReport(
+        dry_run=dry_run,
+        mode=mode,
+        products=len(parsed),
+        variants=sum(len(p.rows) for p in parsed),
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        failed=failed,
+        errors=sorted(errors, key=lambda e: (e.row, e.column)),
+        saved=keep,
+    )
+
+
+async def export_csv(conn: Connection, actor: Actor) -> str:
+    """Every product of the vendor (archived ones too) in the import format."""
+    vendor_id = vendor_of(actor)
+    products, _ = await repo.list_products(
+        conn, vendor_id=vendor_id, status=None, query=None, category_id=None, limit=1_000_000, offset=0
+    )
+    products.sort(key=lambda p: p.sku)
+    variants = await repo.list_variants(conn, [p.id for p in products], vendor_id=vendor_id)
+    tiers = await repo.list_tiers(conn, [v.id for v in variants], vendor_id=vendor_id)
+    categories = {c.id: c.slug for c in await repo.list_categories(conn)}
+    by_product: dict[int, list[Variant]] = {}
+    for v in variants:
+        by_product.setdefault(v.product_id, []).append(v)
+    codes = sorted(
+        {code for p in products for code in p.attributes} | {code for v in variants for code in v.attributes}
+    )
+    rows = [
+        (p, categories.get(p.category_id) if p.category_id else None, by_product.get(p.id, []), tiers) for p in products
+    ]
+    return csvio.write(rows, codes)

@@ -1,0 +1,482 @@
+"""SQL of vendor catalogs. Every read or write of a vendor's data takes ``vendor_id`` and filters by it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from marketplace.core.db import Connection
+from vendors.models import AttributeDefinition, Category, PriceList, Product, StockLevel, Tier, Variant, Warehouse
+from vendors.rules import ContractPrice, PriceTier
+
+# ------------------------------------------------------------------ categories
+
+CATEGORY_COLUMNS = "id, parent_id, name, slug, classification_system, classification_code"
+
+LIST_CATEGORIES = f"SELECT {CATEGORY_COLUMNS} FROM category ORDER BY parent_id NULLS FIRST, name"
+
+
+async def list_categories(conn: Connection) -> list[Category]:
+    return [Category(**r) for r in await conn.fetch(LIST_CATEGORIES)]
+
+
+GET_CATEGORY_BY_SLUG = f"SELECT {CATEGORY_COLUMNS} FROM category WHERE slug = $1"
+
+
+async def get_category_by_slug(conn: Connection, slug: str) -> Category | None:
+    row = await conn.fetchrow(GET_CATEGORY_BY_SLUG, slug)
+    return Category(**row) if row else None
+
+
+GET_CATEGORY = f"SELECT {CATEGORY_COLUMNS} FROM category WHERE id = $1"
+
+
+async def get_category(conn: Connection, category_id: int) -> Category | None:
+    row = await conn.fetchrow(GET_CATEGORY, category_id)
+    return Category(**row) if row else None
+
+
+INSERT_CATEGORY = f"""
+INSERT INTO category (parent_id, name, slug, classification_system, classification_code)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name
+RETURNING {CATEGORY_COLUMNS}
+"""
+
+
+async def upsert_category(
+    conn: Connection,
+    *,
+    parent_id: int | None,
+    name: str,
+    slug: str,
+    classification_system: str | None = None,
+    classification_code: str | None = None,
+) -> Category:
+    row = await conn.fetchrow(INSERT_CATEGORY, parent_id, name, slug, classification_system, classification_code)
+    assert row is not None
+    return Category(**row)
+
+
+DEFINITION_COLUMNS = "id, category_id, code, label, type, dimension, display_unit, enum_values, required, position"
+
+LIST_DEFINITIONS = f"""
+WITH RECURSIVE lineage AS (
+    SELECT id, parent_id FROM category WHERE id = $1
+    UNION ALL
+    SELECT c.id, c.parent_id FROM category c JOIN lineage l ON c.id = l.parent_id
+)
+SELECT {DEFINITION_COLUMNS} FROM attribute_definition WHERE category_id IN (SELECT id FROM lineage)
+ORDER BY position, code
+"""
+
+
+async def list_attribute_definitions(conn: Connection, category_id: int) -> list[AttributeDefinition]:
+    """The category's attribute definitions, including those inherited from its ancestors."""
+    return [AttributeDefinition(**r) for r in await conn.fetch(LIST_DEFINITIONS, category_id)]
+
+
+UPSERT_DEFINITION = f"""
+INSERT INTO attribute_definition
+    (category_id, code, label, type, dimension, display_unit, enum_values, required, position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (category_id, code) DO UPDATE
+SET label = EXCLUDED.label, type = EXCLUDED.type, dimension = EXCLUDED.dimension,
+    display_unit = EXCLUDED.display_unit, enum_values = EXCLUDED.enum_values, required = EXCLUDED.required,
+    position = EXCLUDED.position
+RETURNING {DEFINITION_COLUMNS}
+"""
+
+
+async def upsert_attribute_definition(
+    conn: Connection,
+    *,
+    category_id: int,
+    code: str,
+    label: str,
+    type: str,
+    dimension: str | None = None,
+    display_unit: str | None = None,
+    enum_values: list[str] | None = None,
+    required: bool = False,
+    position: int = 0,
+) -> AttributeDefinition:
+    row = await conn.fetchrow(
+        UPSERT_DEFINITION, category_id, code, label, type, dimension, display_unit, enum_values, required, position
+    )
+    assert row is not None
+    return AttributeDefinition(**row)
+
+
+# ------------------------------------------------------------------ products
+
+PRODUCT_COLUMNS = """id, vendor_id, sku, title, description, brand, category_id, attributes, warranty,
+    country_of_origin, unit, pack_size, moq, increment, currency, vat_class, hide_price_from_guests, status,
+    status_reason, version, created_at, updated_at"""
+
+PRODUCT_FIELDS = (
+    "title",
+    "description",
+    "brand",
+    "category_id",
+    "attributes",
+    "warranty",
+    "country_of_origin",
+    "unit",
+    "pack_size",
+    "moq",
+    "increment",
+    "currency",
+    "vat_class",
+    "hide_price_from_guests",
+)
+
+INSERT_PRODUCT = f"""
+INSERT INTO product (vendor_id, sku, {", ".join(PRODUCT_FIELDS)})
+VALUES ($1, $2, {", ".join(f"${i}" for i in range(3, 3 + len(PRODUCT_FIELDS)))})
+RETURNING {PRODUCT_COLUMNS}
+"""
+
+
+async def insert_product(conn: Connection, *, vendor_id: int, sku: str, fields: dict[str, Any]) -> Product:
+    row = await conn.fetchrow(INSERT_PRODUCT, vendor_id, sku, *(fields[f] for f in PRODUCT_FIELDS))
+    assert row is not None
+    return Product(**row)
+
+
+UPDATE_PRODUCT = f"""
+UPDATE product SET {", ".join(f"{f} = ${i}" for i, f in enumerate(PRODUCT_FIELDS, start=3))},
+    version = version + 1, updated_at = now()
+WHERE id = $1 AND vendor_id = $2
+RETURNING {PRODUCT_COLUMNS}
+"""
+
+
+async def update_product(conn: Connection, product_id: int, *, vendor_id: int, fields: dict[str, Any]) -> Product:
+    row = await conn.fetchrow(UPDATE_PRODUCT, product_id, vendor_id, *(fields[f] for f in PRODUCT_FIELDS))
+    assert row is not None
+    return Product(**row)
+
+
+GET_PRODUCT = f"SELECT {PRODUCT_COLUMNS} FROM product WHERE id = $1 AND vendor_id = $2"
+
+
+async def get_product(conn: Connection, product_id: int, *, vendor_id: int) -> Product | None:
+    row = await conn.fetchrow(GET_PRODUCT, product_id, vendor_id)
+    return Product(**row) if row else None
+
+
+LOCK_PRODUCT = GET_PRODUCT + " FOR UPDATE"
+
+
+async def lock_product(conn: Connection, product_id: int, *, vendor_id: int) -> Product | None:
+    row = await conn.fetchrow(LOCK_PRODUCT, product_id, vendor_id)
+    return Product(**row) if row else None
+
+
+GET_PRODUCTS_BY_SKU = f"SELECT {PRODUCT_COLUMNS} FROM product WHERE vendor_id = $1 AND sku = any($2::text[])"
+
+
+async def get_products_by_sku(conn: Connection, skus: Sequence[str], *, vendor_id: int) -> dict[str, Product]:
+    return {r["sku"]: Product(**r) for r in await conn.fetch(GET_PRODUCTS_BY_SKU, vendor_id, list(skus))}
+
+
+LIST_PRODUCTS = f"""
+SELECT {PRODUCT_COLUMNS}, count(*) OVER () AS total
+FROM product
+WHERE vendor_id = $1
+  AND ($2::product_status IS NULL OR status = $2)
+  AND ($3::text IS NULL OR sku ILIKE '%' || $3 || '%' OR title ILIKE '%' || $3 || '%'
+       OR EXISTS (SELECT 1 FROM variant v WHERE v.product_id = product.id AND (v.sku ILIKE '%' || $3 || '%'
+                  OR v.mpn ILIKE '%' || $3 || '%')))
+  AND ($4::bigint IS NULL OR category_id = $4)
+ORDER BY updated_at DESC, id DESC
+LIMIT $5 OFFSET $6
+"""
+
+
+async def list_products(
+    conn: Connection,
+    *,
+    vendor_id: int,
+    status: str | None,
+    query: str | None,
+    category_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Product], int]:
+    rows = await conn.fetch(LIST_PRODUCTS, vendor_id, status, query, category_id, limit, offset)
+    total = int(rows[0]["total"]) if rows else 0
+    return [Product(**{k: v for k, v in r.items() if k != "total"}) for r in rows], total
+
+
+SET_PRODUCT_STATUS = f"""
+UPDATE product SET status = $3, status_reason = $4, version = version + 1, updated_at = now()
+WHERE id = $1 AND vendor_id = $2 AND version = $5
+RETURNING {PRODUCT_COLUMNS}
+"""
+
+
+async def set_product_status(
+    conn: Connection, product_id: int, *, vendor_id: int, status: str, reason: str | None, version: int
+) -> Product | None:
+    row = await conn.fetchrow(SET_PRODUCT_STATUS, product_id, vendor_id, status, reason, version)
+    return Product(**row) if row else None
+
+
+INSERT_PRODUCT_HISTORY = """
+INSERT INTO product_status_history (product_id, from_status, to_status, reason, actor_user_id)
+VALUES ($1, $2, $3, $4, $5)
+"""
+
+
+async def insert_product_history(
+    conn: Connection, product_id: int, from_status: str | None, to_status: str, reason: str | None, actor: int | None
+) -> None:
+    await conn.execute(INSERT_PRODUCT_HISTORY, product_id, from_status, to_status, reason, actor)
+
+
+# ------------------------------------------------------------------ variants
+
+VARIANT_COLUMNS = "id, product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position"
+
+UPSERT_VARIANT = f"""
+INSERT INTO variant (product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (vendor_id, sku) DO UPDATE
+SET name = EXCLUDED.name, mpn = EXCLUDED.mpn, gtin = EXCLUDED.gtin, attributes = EXCLUDED.attributes,
+    lead_time_days = EXCLUDED.lead_time_days, position = EXCLUDED.position
+WHERE variant.product_id = EXCLUDED.product_id
+RETURNING {VARIANT_COLUMNS}
+"""
+
+
+async def upsert_variant(
+    conn: Connection,
+    *,
+    product_id: int,
+    vendor_id: int,
+    sku: str,
+    name: str,
+    mpn: str | None,
+    gtin: str | None,
+    attributes: dict[str, Any],
+    lead_time_days: int | None,
+    position: int,
+) -> Variant | None:
+    """Insert or update by (vendor, SKU); None when that SKU already belongs to another product."""
+    row = await conn.fetchrow(
+        UPSERT_VARIANT, product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position
+    )
+    return Variant(**row) if row else None
+
+
+LIST_VARIANTS = f"""
+SELECT {VARIANT_COLUMNS} FROM variant WHERE product_id = any($1::bigint[]) AND vendor_id = $2
+ORDER BY product_id, position, id
+"""
+
+
+async def list_variants(conn: Connection, product_ids: Sequence[int], *, vendor_id: int) -> list[Variant]:
+    return [Variant(**r) for r in await conn.fetch(LIST_VARIANTS, list(product_ids), vendor_id)]
+
+
+GET_VARIANTS_BY_SKU = f"SELECT {VARIANT_COLUMNS} FROM variant WHERE vendor_id = $1 AND sku = any($2::text[])"
+
+
+async def get_variants_by_sku(conn: Connection, skus: Sequence[str], *, vendor_id: int) -> dict[str, Variant]:
+    return {r["sku"]: Variant(**r) for r in await conn.fetch(GET_VARIANTS_BY_SKU, vendor_id, list(skus))}
+
+
+GET_VARIANT = f"SELECT {VARIANT_COLUMNS} FROM variant WHERE id = $1 AND vendor_id = $2"
+
+
+async def get_variant(conn: Connection, variant_id: int, *, vendor_id: int) -> Variant | None:
+    row = await conn.fetchrow(GET_VARIANT, variant_id, vendor_id)
+    return Variant(**row) if row else None
+
+
+DELETE_OTHER_VARIANTS = """
+DELETE FROM variant WHERE product_id = $1 AND vendor_id = $2 AND NOT (sku = any($3::text[]))
+"""
+
+
+async def delete_variants_except(conn: Connection, product_id: int, keep: Sequence[str], *, vendor_id: int) -> None:
+    await conn.execute(DELETE_OTHER_VARIANTS, product_id, vendor_id, list(keep))
+
+
+# ------------------------------------------------------------------ list prices
+
+LIST_TIERS = """
+SELECT t.variant_id, t.min_qty, t.unit_price_minor, t.price_basis
+FROM price_tier t JOIN variant v ON v.id = t.variant_id
+WHERE t.variant_id = any($1::bigint[]) AND v.vendor_id = $2
+ORDER BY t.variant_id, t.min_qty
+"""
+
+
+async def list_tiers(conn: Connection, variant_ids: Sequence[int], *, vendor_id: int) -> dict[int, list[Tier]]:
+    out: dict[int, list[Tier]] = {v: [] for v in variant_ids}
+    for r in await conn.fetch(LIST_TIERS, list(variant_ids), vendor_id):
+        out[r["variant_id"]].append(
+            Tier(min_qty=r["min_qty"], unit_price_minor=r["unit_price_minor"], price_basis=r["price_basis"])
+        )
+    return out
+
+
+DELETE_TIERS = "DELETE FROM price_tier WHERE variant_id = $1"
+INSERT_TIERS = """
+INSERT INTO price_tier (variant_id, min_qty, unit_price_minor, price_basis)
+SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::int[])
+"""
+
+
+async def replace_tiers(conn: Connection, variant_id: int, tiers: Sequence[Tier]) -> None:
+    """The caller has checked that the variant belongs to the acting vendor."""
+    await conn.execute(DELETE_TIERS, variant_id)
+    if tiers:
+        await conn.execute(
+            INSERT_TIERS,
+            variant_id,
+            [t.min_qty for t in tiers],
+            [t.unit_price_minor for t in tiers],
+            [t.price_basis for t in tiers],
+        )
+
+
+# ------------------------------------------------------------------ contract price lists
+
+PRICE_LIST_COLUMNS = """pl.id, pl.vendor_id, pl.name, pl.valid_from, pl.valid_to,
+    coalesce(array_agg(b.buyer_id ORDER BY b.buyer_id) FILTER (WHERE b.buyer_id IS NOT NULL), '{}') AS buyer_ids"""
+
+INSERT_PRICE_LIST = """
+INSERT INTO price_list (vendor_id, name, valid_from, valid_to) VALUES ($1, $2, $3, $4) RETURNING id
+"""
+
+
+async def insert_price_list(
+    conn: Connection, *, vendor_id: int, name: str, valid_from: date | None, valid_to: date | None
+) -> int:
+    return int(await conn.fetchval(INSERT_PRICE_LIST, vendor_id, name, valid_from, valid_to))
+
+
+GET_PRICE_LIST = f"""
+SELECT {PRICE_LIST_COLUMNS} FROM price_list pl LEFT JOIN price_list_buyer b ON b.price_list_id = pl.id
+WHERE pl.id = $1 AND pl.vendor_id = $2 GROUP BY pl.id
+"""
+
+
+async def get_price_list(conn: Connection, price_list_id: int, *, vendor_id: int) -> PriceList | None:
+    row = await conn.fetchrow(GET_PRICE_LIST, price_list_id, vendor_id)
+    return PriceList(**row) if row else None
+
+
+LIST_PRICE_LISTS = f"""
+SELECT {PRICE_LIST_COLUMNS} FROM price_list pl LEFT JOIN price_list_buyer b ON b.price_list_id = pl.id
+WHERE pl.vendor_id = $1 GROUP BY pl.id ORDER BY pl.name, pl.id
+"""
+
+
+async def list_price_lists(conn: Connection, *, vendor_id: int) -> list[PriceList]:
+    return [PriceList(**r) for r in await conn.fetch(LIST_PRICE_LISTS, vendor_id)]
+
+
+SET_BUYERS = """
+WITH gone AS (DELETE FROM price_list_buyer WHERE price_list_id = $1)
+INSERT INTO price_list_buyer (price_list_id, buyer_id) SELECT $1, unnest($2::bigint[])
+"""
+
+
+async def set_price_list_buyers(conn: Connection, price_list_id: int, buyer_ids: Sequence[int]) -> None:
+    await conn.execute(SET_BUYERS, price_list_id, sorted(set(buyer_ids)))
+
+
+SET_ENTRIES_DELETE = "DELETE FROM price_list_entry WHERE price_list_id = $1 AND variant_id = $2"
+SET_ENTRIES_INSERT = """
+INSERT INTO price_list_entry (price_list_id, variant_id, min_qty, unit_price_minor, price_basis)
+SELECT $1, $2, * FROM unnest($3::int[], $4::bigint[], $5::int[])
+"""
+
+
+async def set_price_list_entries(conn: Connection, price_list_id: int, variant_id: int, tiers: Sequence[Tier]) -> None:
+    await conn.execute(SET_ENTRIES_DELETE, price_list_id, variant_id)
+    if tiers:
+        await conn.execute(
+            SET_ENTRIES_INSERT,
+            price_list_id,
+            variant_id,
+            [t.min_qty for t in tiers],
+            [t.unit_price_minor for t in tiers],
+            [t.price_basis for t in tiers],
+        )
+
+
+CONTRACTS_FOR = """
+SELECT pl.id, pl.valid_from, pl.valid_to, e.min_qty, e.unit_price_minor, e.price_basis
+FROM price_list pl
+JOIN price_list_buyer b ON b.price_list_id = pl.id AND b.buyer_id = $1
+JOIN price_list_entry e ON e.price_list_id = pl.id AND e.variant_id = $2
+ORDER BY pl.id, e.min_qty
+"""
+
+
+async def contracts_for(conn: Connection, *, buyer_id: int, variant_id: int) -> list[ContractPrice]:
+    """Every contract price list of this buyer that prices this variant (validity is judged by the caller)."""
+    lists: dict[int, tuple[date | None, date | None, list[PriceTier]]] = {}
+    for r in await conn.fetch(CONTRACTS_FOR, buyer_id, variant_id):
+        entry = lists.setdefault(r["id"], (r["valid_from"], r["valid_to"], []))
+        entry[2].append(
+            PriceTier(min_qty=r["min_qty"], unit_price_minor=r["unit_price_minor"], price_basis=r["price_basis"])
+        )
+    return [
+        ContractPrice(price_list_id=pid, valid_from=vf, valid_to=vt, tiers=tuple(tiers))
+        for pid, (vf, vt, tiers) in lists.items()
+    ]
+
+
+# ------------------------------------------------------------------ warehouses and stock
+
+INSERT_WAREHOUSE = """
+INSERT INTO warehouse (vendor_id, name, country) VALUES ($1, $2, $3)
+RETURNING id, vendor_id, name, country
+"""
+
+
+async def insert_warehouse(conn: Connection, *, vendor_id: int, name: str, country: str) -> Warehouse:
+    row = await conn.fetchrow(INSERT_WAREHOUSE, vendor_id, name, country)
+    assert row is not None
+    return Warehouse(**row)
+
+
+LIST_WAREHOUSES = "SELECT id, vendor_id, name, country FROM warehouse WHERE vendor_id = $1 ORDER BY name"
+
+
+async def list_warehouses(conn: Connection, *, vendor_id: int) -> list[Warehouse]:
+    return [Warehouse(**r) for r in await conn.fetch(LIST_WAREHOUSES, vendor_id)]
+
+
+UPSERT_STOCK = """
+INSERT INTO stock (variant_id, warehouse_id, on_hand, reserved) VALUES ($1, $2, $3, $4)
+ON CONFLICT (variant_id, warehouse_id) DO UPDATE
+SET on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, updated_at = now()
+WHERE (stock.on_hand, stock.reserved) IS DISTINCT FROM (EXCLUDED.on_hand, EXCLUDED.reserved)
+RETURNING variant_id
+"""
+
+
+async def upsert_stock(conn: Connection, *, variant_id: int, warehouse_id: int, on_hand: int, reserved: int) -> bool:
+    """True when something changed (an identical update is a no-op, so ERP re-sends are harmless)."""
+    return await conn.fetchval(UPSERT_STOCK, variant_id, warehouse_id, on_hand, reserved) is not None
+
+
+LIST_STOCK = """
+SELECT s.variant_id, s.warehouse_id, w.name AS warehouse, s.on_hand, s.reserved
+FROM stock s JOIN warehouse w ON w.id = s.warehouse_id
+WHERE s.variant_id = any($1::bigint[]) AND w.vendor_id = $2
+ORDER BY s.variant_id, w.name
+"""
+
+
+async def list_stock(conn: Connection, variant_ids: Sequence[int], *, vendor_id: int) -> list[StockLevel]:
+    return [StockLevel(**r) for r in await conn.fetch(LIST_STOCK, list(variant_ids), vendor_id)]

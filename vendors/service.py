@@ -1,0 +1,435 @@
+"""Catalog use cases for vendors: save products (API, pages and imports share one path), prices, stock.
+
+Every function takes the actor; data is read and written only within the actor's vendor company.
+Changes that affect search enqueue ``ProductsChanged`` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from marketplace.core import audit
+from marketplace.core.actor import Actor
+from marketplace.core.db import Connection
+from marketplace.core.errors import Forbidden, InvalidTransition, NotFound, RuleViolation, StaleWrite
+from marketplace.core.events import products_changed
+from vendors import repository as repo
+from vendors.attributes import check_attributes, missing_required
+from vendors.commands import PriceListIn, PricesIn, ProductIn, StockIn, TierIn, WarehouseIn
+from vendors.models import (
+    OPERATOR_TRANSITIONS,
+    VENDOR_TRANSITIONS,
+    PriceList,
+    Product,
+    ProductStatus,
+    StockLevel,
+    Tier,
+    Variant,
+    Warehouse,
+)
+from vendors.rules import (
+    OrderRules,
+    PriceTier,
+    gtin_problem,
+    normalise_gtin,
+    order_rules_problem,
+    sku_problem,
+    tiers_problem,
+)
+
+EDIT_ROLES = ("admin", "catalog_manager")
+READ_ROLES = ("admin", "catalog_manager", "sales")
+# Changing these on a live product sends it back to review (what buyers rely on when they order).
+SENSITIVE_FIELDS = ("title", "brand", "category_id", "unit", "pack_size", "attributes")
+
+
+class FieldErrors(RuleViolation):
+    """Several problems at once, each with its field (``variants[2].gtin``), for forms and imports."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first_field, first_reason = next(iter(errors.items()))
+        super().__init__("catalog.invalid", f"{first_field}: {first_reason}", field=first_field)
+        self.errors = errors
+
+
+class ProductDetail(msgspec.Struct, frozen=True, kw_only=True):
+    product: Product
+    variants: list[Variant]
+    tiers: dict[int, list[Tier]]
+    stock: list[StockLevel]
+
+
+def vendor_of(actor: Actor, *, write: bool = False) -> int:
+    """The vendor company the actor acts for; raises unless it is a vendor and the role allows it."""
+    if actor.company_id is None or actor.company_kind not in ("vendor", "both"):
+        raise Forbidden("catalog.not_a_vendor", "Only vendor companies have a catalog.")
+    _check_role(actor, write=write)
+    return actor.company_id
+
+
+def _check_role(actor: Actor, *, write: bool) -> None:
+    if not actor.has_any(*(EDIT_ROLES if write else READ_ROLES)):
+        detail = "Your role may not change the catalog." if write else "Your role may not see the catalog."
+        raise Forbidden("catalog.role_required", detail)
+
+
+def _owner_scope(actor: Actor) -> int:
+    """For routes with an object id: the actor's company, or -1 which owns nothing (so: 404, never 403)."""
+    return actor.company_id if actor.company_id is not None and actor.company_kind in ("vendor", "both") else -1
+
+
+def _tiers(items: Sequence[TierIn]) -> list[Tier]:
+    return [Tier(min_qty=t.min_qty, unit_price_minor=t.unit_price_minor, price_basis=t.price_basis) for t in items]
+
+
+def _tiers_error(tiers: Sequence[Tier]) -> str | None:
+    return tiers_problem(
+        [PriceTier(min_qty=t.min_qty, unit_price_minor=t.unit_price_minor, price_basis=t.price_basis) for t in tiers]
+    )
+
+
+async def check_product(
+    conn: Connection, cmd: ProductIn
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str]]:
+    """Validate a product against the rules and its category: (product fields, variant rows, errors)."""
+    errors: dict[str, str] = {}
+    if problem := sku_problem(cmd.sku):
+        errors["sku"] = problem
+    rules = OrderRules(moq=cmd.moq, pack_size=cmd.pack_size, increment=cmd.increment)
+    if problem := order_rules_problem(rules):
+        errors["increment"] = problem
+    category_id = None
+    definitions = []
+    if cmd.category:
+        category = await repo.get_category_by_slug(conn, cmd.category)
+        if category is None:
+            errors["category"] = f"There is no category {cmd.category!r}."
+        else:
+            category_id = category.id
+            definitions = await repo.list_attribute_definitions(conn, category.id)
+    product_attrs, attr_errors = check_attributes(definitions, cmd.attributes)
+    errors.update({f"attributes.{k}": v for k, v in attr_errors.items()})
+    variants: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, v in enumerate(cmd.variants):
+        where = f"variants[{i}]"
+        if problem := sku_problem(v.sku):
+            errors[f"{where}.sku"] = problem
+        if v.sku in seen:
+            errors[f"{where}.sku"] = f"SKU {v.sku} appears twice."
+        seen.add(v.sku)
+        gtin = None
+        if v.gtin:
+            if problem := gtin_problem(v.gtin):
+                errors[f"{where}.gtin"] = problem
+            else:
+                gtin = normalise_gtin(v.gtin)
+        variant_attrs, attr_errors = check_attributes(definitions, v.attributes)
+        errors.update({f"{where}.attributes.{k}": e for k, e in attr_errors.items()})
+        if definitions:
+            for code in missing_required(definitions, product_attrs, variant_attrs):
+                errors.setdefault(f"{where}.attributes.{code}", "is required in this category")
+        tiers = _tiers(v.prices)
+        if tiers and (problem := _tiers_error(tiers)):
+            errors[f"{where}.prices"] = problem
+        variants.append(
+            {
+                "sku": v.sku,
+                "name": v.name.strip(),
+                "mpn": (v.mpn or "").strip() or None,
+                "gtin": gtin,
+                "attributes": variant_attrs,
+                "lead_time_days": v.lead_time_days,
+                "position": i,
+                "tiers": tiers,
+            }
+        )
+    fields = {
+        "title": cmd.title.strip(),
+        "description": cmd.description.strip(),
+        "brand": (cmd.brand or "").strip() or None,
+        "category_id": category_id,
+        "attributes": product_attrs,
+        "warranty": (cmd.warranty or "").strip() or None,
+        "country_of_origin": cmd.country_of_origin,
+        "unit": cmd.unit.strip(),
+        "pack_size": cmd.pack_size,
+        "moq": cmd.moq,
+        "increment": cmd.increment,
+        "currency": cmd.currency,
+        "vat_class": cmd.vat_class,
+        "hide_price_from_guests": cmd.hide_price_from_guests,
+    }
+    return fields, variants, errors
+
+
+def _same(product: Product, fields: dict[str, Any]) -> bool:
+    return all(getattr(product, k) == v for k, v in fields.items())
+
+
+async def save_product(
+    conn: Connection, actor: Actor, cmd: ProductIn, *, audit_source: str = "api"
+) -> tuple[Product, bool]:
+    """Create or update a product by SKU with all its variants and list prices.
+
+    Returns the product and whether anything changed: saving the same data again writes nothing (no
+    version bump, no indexing job), which makes imports and ERP syncs idempotent. Editing sensitive
+    fields of a live product sends it back to review. Raises ``FieldErrors`` listing every problem.
+    """
+    vendor_id = vendor_of(actor, write=True)
+    fields, variants, errors = await check_product(conn, cmd)
+    if errors:
+        raise FieldErrors(errors)
+    existing = (await repo.get_products_by_sku(conn, [cmd.sku], vendor_id=vendor_id)).get(cmd.sku)
+    changed = False
+    if existing is None:
+        product = await repo.insert_product(conn, vendor_id=vendor_id, sku=cmd.sku, fields=fields)
+        await repo.insert_product_history(conn, product.id, None, ProductStatus.DRAFT, audit_source, actor.user_id)
+        changed = True
+    else:
+        product = await repo.lock_product(conn, existing.id, vendor_id=vendor_id)  # type: ignore[assignment]
+        assert product is not None
+        if not _same(product, fields):
+            sensitive = any(getattr(product, k) != fields[k] for k in SENSITIVE_FIELDS)
+            product = await repo.update_product(conn, product.id, vendor_id=vendor_id, fields=fields)
+            changed = True
+            if sensitive and product.status == ProductStatus.LIVE:
+                product = await _move(conn, actor, product, ProductStatus.PENDING_REVIEW, "sensitive fields changed")
+    before = {v.sku: v for v in await repo.list_variants(conn, [product.id], vendor_id=vendor_id)}
+    before_tiers = await repo.list_tiers(conn, [v.id for v in before.values()], vendor_id=vendor_id)
+    others = await repo.get_variants_by_sku(conn, [v["sku"] for v in variants], vendor_id=vendor_id)
+    clash = {sku: v for sku, v in others.items() if v.product_id != product.id}
+    if clash:
+        raise FieldErrors({"variants": f"SKU {next(iter(clash))} already belongs to another product."})
+    for v in variants:
+        old = before.get(v["sku"])
+        row = {k: v[k] for k in ("name", "mpn", "gtin", "attributes", "lead_time_days", "position")}
+        if old is None or any(getattr(old, k) != row[k] for k in row):
+            saved = await repo.upsert_variant(conn, product_id=product.id, vendor_id=vendor_id, sku=v["sku"], **row)
+            assert saved is not None
+            changed = True
+        else:
+            saved = old
+        if old is None or before_tiers.get(old.id, []) != v["tiers"]:
+            await repo.replace_tiers(conn, saved.id, v["tiers"])
+            changed = True
+    if set(before) - {v["sku"] for v in variants}:
+        await repo.delete_variants_except(conn, product.id, [v["sku"] for v in variants], vendor_id=vendor_id)
+        changed = True
+    if changed:
+        await products_changed(conn, [product.id])
+    return product, changed
+
+
+async def _move(conn: Connection, actor: Actor, product: Product, target: ProductStatus, reason: str | None) -> Product:
+    moved = await repo.set_product_status(
+        conn, product.id, vendor_id=product.vendor_id, status=target, reason=reason, version=product.version
+    )
+    if moved is None:
+        raise StaleWrite("product.changed", "Someone else changed this product meanwhile; reload and try again.")
+    await repo.insert_product_history(conn, product.id, product.status, target, reason, actor.user_id)
+    await products_changed(conn, [product.id])
+    return moved
+
+
+async def get_product(conn: Connection, actor: Actor, product_id: int) -> ProductDetail:
+    vendor_id = _owner_scope(actor)
+    product = await repo.get_product(conn, product_id, vendor_id=vendor_id)
+    if product is None:  # looked up before the role check: another vendor's id is 404 for everyone
+        raise NotFound("product.not_found", "No such product.")
+    _check_role(actor, write=False)
+    variants = await repo.list_variants(conn, [product.id], vendor_id=vendor_id)
+    ids = [v.id for v in variants]
+    return ProductDetail(
+        product=product,
+        variants=variants,
+        tiers=await repo.list_tiers(conn, ids, vendor_id=vendor_id),
+        stock=await repo.list_stock(conn, ids, vendor_id=vendor_id),
+    )
+
+
+async def list_products(
+    conn: Connection, actor: Actor, *, status: str | None, query: str | None, page: int, per_page: int = 50
+) -> tuple[list[Product], int]:
+    vendor_id = vendor_of(actor)
+    if status is not None and status not in ProductStatus._value2member_map_:
+        status = None
+    return await repo.list_products(
+        conn,
+        vendor_id=vendor_id,
+        status=status,
+        query=query,
+        category_id=None,
+        limit=per_page,
+        offset=(max(1, page) - 1) * per_page,
+    )
+
+
+async def change_status(conn: Connection, actor: Actor, product_id: int, target: ProductStatus) -> Product:
+    """Vendors submit for review (verified companies only), archive, or bring back to draft."""
+    vendor_id = _owner_scope(actor)
+    product = await repo.lock_product(conn, product_id, vendor_id=vendor_id)
+    if product is None:
+        raise NotFound("product.not_found", "No such product.")
+    _check_role(actor, write=True)
+    if target not in VENDOR_TRANSITIONS.get(product.status, frozenset()):
+        raise InvalidTransition("product.invalid_transition", f"A {product.status} product cannot become {target}.")
+    if target == ProductStatus.PENDING_REVIEW and actor.company_status != "verified":
+        raise RuleViolation(
+            "company.not_verified", "Your company is awaiting verification; you can publish once it is verified."
+        )
+    return await _move(conn, actor, product, target, None)
+
+
+async def moderate(conn: Connection, actor: Actor, product_id: int, *, approve: bool, reason: str | None) -> Product:
+    """Operators approve (live) or reject (with a reason the vendor sees) a product awaiting review."""
+    if not actor.is_operator:
+        raise NotFound("resource.not_found", "Not found.")
+    vendor_id = await conn.fetchval("SELECT vendor_id FROM product WHERE id = $1", product_id)
+    product = await repo.lock_product(conn, product_id, vendor_id=vendor_id) if vendor_id else None
+    if product is None:
+        raise NotFound("product.not_found", "No such product.")
+    target = ProductStatus.LIVE if approve else ProductStatus.REJECTED
+    if target not in OPERATOR_TRANSITIONS.get(product.status, frozenset()):
+        raise InvalidTransition("product.invalid_transition", "Only products awaiting review can be moderated.")
+    if not approve and not reason:
+        raise RuleViolation("product.reason_required", "Give a reason; the vendor will see it.", field="reason")
+    moved = await _move(conn, actor, product, target, reason)
+    await audit.record(
+        conn,
+        "product.approved" if approve else "product.rejected",
+        actor=actor,
+        company_id=product.vendor_id,
+        target_type="product",
+        target_id=product_id,
+        reason=reason,
+    )
+    return moved
+
+
+async def set_prices(conn: Connection, actor: Actor, items: Sequence[PricesIn]) -> int:
+    """Bulk list-price update by variant SKU (ERP sync); returns how many variants changed. All or nothing."""
+    vendor_id = vendor_of(actor, write=True)
+    variants = await repo.get_variants_by_sku(conn, [i.sku for i in items], vendor_id=vendor_id)
+    errors: dict[str, str] = {}
+    for n, item in enumerate(items):
+        if item.sku not in variants:
+            errors[f"[{n}].sku"] = f"There is no variant with SKU {item.sku}."
+        elif problem := _tiers_error(_tiers(item.prices)):
+            errors[f"[{n}].prices"] = problem
+    if errors:
+        raise FieldErrors(errors)
+    current = await repo.list_tiers(conn, [v.id for v in variants.values()], vendor_id=vendor_id)
+    changed_products = set()
+    for item in items:
+        variant = variants[item.sku]
+        tiers = _tiers(item.prices)
+        if current.get(variant.id) != tiers:
+            await repo.replace_tiers(conn, variant.id, tiers)
+            current[variant.id] = tiers
+            changed_products.add(variant.product_id)
+    await products_changed(conn, changed_products)
+    return len(changed_products)
+
+
+async def create_warehouse(conn: Connection, actor: Actor, cmd: WarehouseIn) -> Warehouse:
+    vendor_id = vendor_of(actor, write=True)
+    return await repo.insert_warehouse(conn, vendor_id=vendor_id, name=cmd.name.strip(), country=cmd.country)
+
+
+async def list_warehouses(conn: Connection, actor: Actor) -> list[Warehouse]:
+    return await repo.list_warehouses(conn, vendor_id=vendor_of(actor))
+
+
+async def set_stock(conn: Connection, actor: Actor, items: Sequence[StockIn]) -> int:
+    """Bulk stock update by variant SKU and warehouse name (idempotent); returns how many rows changed."""
+    vendor_id = vendor_of(actor, write=True)
+    variants = await repo.get_variants_by_sku(conn, [i.sku for i in items], vendor_id=vendor_id)
+    warehouses = {w.name: w for w in await repo.list_warehouses(conn, vendor_id=vendor_id)}
+    errors: dict[str, str] = {}
+    for n, item in enumerate(items):
+        if item.sku not in variants:
+            errors[f"[{n}].sku"] = f"There is no variant with SKU {item.sku}."
+        if item.warehouse not in warehouses:
+            errors[f"[{n}].warehouse"] = f"There is no warehouse named {item.warehouse!r}."
+        if item.reserved > item.on_hand:
+            errors[f"[{n}].reserved"] = "Cannot reserve more than is on hand."
+    if errors:
+        raise FieldErrors(errors)
+    changed = 0
+    products = set()
+    for item in items:
+        variant = variants[item.sku]
+        if await repo.upsert_stock(
+            conn,
+            variant_id=variant.id,
+            warehouse_id=warehouses[item.warehouse].id,
+            on_hand=item.on_hand,
+            reserved=item.reserved,
+        ):
+            changed += 1
+            products.add(variant.product_id)
+    await products_changed(conn, products)
+    return changed
+
+
+async def create_price_list(conn: Connection, actor: Actor, cmd: PriceListIn) -> PriceList:
+    """A contract price list for chosen buyer companies (they must exist and buy on Tradeyard)."""
+    vendor_id = vendor_of(actor, write=True)
+    if cmd.buyer_ids:
+        found = await conn.fetch(
+            "SELECT id FROM company WHERE id = any($1::bigint[]) AND kind IN ('buyer', 'both')", cmd.buyer_ids
+        )
+        missing = sorted(set(cmd.buyer_ids) - {r["id"] for r in found})
+        if missing:
+            raise FieldErrors({"buyer_ids": f"Not buying companies: {', '.join(map(str, missing))}."})
+    price_list_id = await repo.insert_price_list(
+        conn, vendor_id=vendor_id, name=cmd.name.strip(), valid_from=cmd.valid_from, valid_to=cmd.valid_to
+    )
+    await repo.set_price_list_buyers(conn, price_list_id, cmd.buyer_ids)
+    price_list = await repo.get_price_list(conn, price_list_id, vendor_id=vendor_id)
+    assert price_list is not None
+    return price_list
+
+
+async def set_contract_prices(conn: Connection, actor: Actor, price_list_id: int, items: Sequence[PricesIn]) -> None:
+    vendor_id = _owner_scope(actor)
+    if await repo.get_price_list(conn, price_list_id, vendor_id=vendor_id) is None:
+        raise NotFound("price_list.not_found", "No such price list.")
+    _check_role(actor, write=True)
+    variants = await repo.get_variants_by_sku(conn, [i.sku for i in items], vendor_id=vendor_id)
+    errors = {
+        f"[{n}].sku": f"There is no variant with SKU {i.sku}." for n, i in enumerate(items) if i.sku not in variants
+    }
+    for n, item in enumerate(items):
+        if (problem := _tiers_error(_tiers(item.prices))) is not None:
+            errors[f"[{n}].prices"] = problem
+    if errors:
+        raise FieldErrors(errors)
+    for item in items:
+        await repo.set_price_list_entries(conn, price_list_id, variants[item.sku].id, _tiers(item.prices))
+
+
+async def list_price_lists(conn: Connection, actor: Actor) -> list[PriceList]:
+    return await repo.list_price_lists(conn, vendor_id=vendor_of(actor))
+
+
+def availability(stock: Sequence[StockLevel], lead_time_days: int | None) -> str:
+    """How buyers see it: "in stock (n)", "ships in n days" or "on request"."""
+    available = sum(s.available for s in stock)
+    if available > 0:
+        return f"in stock ({available})"
+    if lead_time_days is not None:
+        return f"ships in {lead_time_days} day{'s' if lead_time_days != 1 else ''}"
+    return "on request"
+
+
+async def today(conn: Connection) -> date:
+    """Today on the database clock (UTC): price validity is judged by it."""
+    value = await conn.fetchval("SELECT (now() AT TIME ZONE 'UTC')::date")
+    assert isinstance(value, date)
+    return value
