@@ -8,19 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import msgspec
-
+from marketplace.accounts.demo import seed_accounts
 from marketplace.core.db import Connection
+from marketplace.core.demo import DemoAccount
+from vendors.demo import seed_catalogs
 
 SEED_LOCK_KEY = 0x7E5EED  # pg_advisory_xact_lock key for seeding
-
-
-class DemoAccount(msgspec.Struct, frozen=True, kw_only=True):
-    """A sign-in printed by ``./dev run`` (development only)."""
-
-    role: str
-    email: str
-    password: str
 
 
 SeedStep = Callable[[Connection], Awaitable[list[DemoAccount]]]
@@ -28,9 +21,7 @@ SeedStep = Callable[[Connection], Awaitable[list[DemoAccount]]]
 
 def seed_steps() -> list[SeedStep]:
     """Each domain's demo data, in dependency order (companies before catalogs)."""
-    from marketplace.accounts.demo import seed_accounts
-
-    return [seed_accounts]
+    return [seed_accounts, seed_catalogs]
 
 
 async def seed(conn: Connection) -> list[DemoAccount]:

@@ -6,7 +6,7 @@ from marketplace.accounts import repository as repo
 from marketplace.accounts.models import CompanyStatus
 from marketplace.accounts.passwords import hash_password
 from marketplace.core.db import Connection
-from marketplace.demo import DemoAccount
+from marketplace.core.demo import DemoAccount
 
 DEMO_PASSWORD = "demo-yard-copper-lantern"  # noqa: S105 - printed by ./dev run; development data only
 
