@@ -8,6 +8,7 @@ from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from marketplace.core.errors import NotFound
 from vendors import repository as repo
+from vendors.attributes import display
 from vendors.models import Product, ProductStatus, StockLevel, Tier, Variant
 from vendors.rules import OrderRules, PriceQuote, PriceTier, QuantityProblem, price_for, quantity_problem
 from vendors.service import availability, today
@@ -83,4 +84,105 @@ async def quote(conn: Connection, actor: Actor | None, variant_id: int, quantity
         quantity_problem=quantity_problem(quantity, rules),
         availability=availability(offer.stock, offer.variant.lead_time_days),
         prices_hidden=hidden,
+    )
+
+
+class VariantView(msgspec.Struct, frozen=True, kw_only=True):
+    variant: Variant
+    tiers: list[Tier]
+    quote: Quote
+    stock: list[StockLevel]
+    attributes: list[tuple[str, str]]
+
+
+class OtherOffer(msgspec.Struct, frozen=True, kw_only=True):
+    vendor_name: str
+    product_id: int
+    variant_id: int
+    variant_name: str
+    pack_size: int
+    quote: Quote
+
+
+class ProductPage(msgspec.Struct, frozen=True, kw_only=True):
+    product: Product
+    vendor_name: str
+    category_name: str | None
+    attributes: list[tuple[str, str]]
+    variants: list[VariantView]
+    other_offers: list[OtherOffer]
+
+
+LIVE_PRODUCT = """
+SELECT p.vendor_id, c.legal_name AS vendor_name, cat.name AS category_name
+FROM product p JOIN company c ON c.id = p.vendor_id LEFT JOIN category cat ON cat.id = p.category_id
+WHERE p.id = $1 AND p.status = 'live' AND c.status = 'verified'
+"""
+
+SAME_ARTICLE = """
+SELECT v.id AS variant_id, v.product_id, v.name AS variant_name, p.pack_size, p.moq, c.legal_name AS vendor_name
+FROM variant v JOIN product p ON p.id = v.product_id JOIN company c ON c.id = p.vendor_id
+WHERE p.status = 'live' AND c.status = 'verified' AND p.vendor_id <> $1
+  AND ((v.gtin IS NOT NULL AND v.gtin = any($2::text[]))
+       OR (p.brand IS NOT NULL AND v.mpn IS NOT NULL AND (lower(p.brand), lower(v.mpn)) IN (
+           SELECT lower(b), lower(m) FROM unnest($3::text[], $4::text[]) AS t(b, m))))
+ORDER BY c.legal_name, v.id
+LIMIT 20
+"""
+
+
+async def product_page(conn: Connection, actor: Actor | None, product_id: int) -> ProductPage:
+    """Everything a buyer sees of one product, with their own prices and the same article at other vendors."""
+    row = await conn.fetchrow(LIVE_PRODUCT, product_id)
+    if row is None:
+        raise NotFound("product.not_found", "No such product.")
+    vendor_id = int(row["vendor_id"])
+    product = await repo.get_product(conn, product_id, vendor_id=vendor_id)
+    assert product is not None
+    variants = await repo.list_variants(conn, [product_id], vendor_id=vendor_id)
+    ids = [v.id for v in variants]
+    tiers = await repo.list_tiers(conn, ids, vendor_id=vendor_id)
+    stock = await repo.list_stock(conn, ids, vendor_id=vendor_id)
+    definitions = await repo.list_attribute_definitions(conn, product.category_id) if product.category_id else []
+    labels = {d.code: d.label for d in definitions}
+
+    def rows(values: dict[str, object]) -> list[tuple[str, str]]:
+        return [(labels.get(code, code), display(v)) for code, v in values.items() if isinstance(v, dict)]
+
+    views = [
+        VariantView(
+            variant=v,
+            tiers=tiers.get(v.id, []),
+            quote=await quote(conn, actor, v.id, product.moq),
+            stock=[s for s in stock if s.variant_id == v.id],
+            attributes=rows(v.attributes),
+        )
+        for v in variants
+    ]
+    with_mpn = [v for v in variants if v.mpn and product.brand]
+    same = await conn.fetch(
+        SAME_ARTICLE,
+        vendor_id,
+        [v.gtin for v in variants if v.gtin],
+        [product.brand or "" for _ in with_mpn],
+        [v.mpn for v in with_mpn],
+    )
+    others = [
+        OtherOffer(
+            vendor_name=r["vendor_name"],
+            product_id=r["product_id"],
+            variant_id=r["variant_id"],
+            variant_name=r["variant_name"],
+            pack_size=r["pack_size"],
+            quote=await quote(conn, actor, r["variant_id"], r["moq"]),
+        )
+        for r in same
+    ]
+    return ProductPage(
+        product=product,
+        vendor_name=row["vendor_name"],
+        category_name=row["category_name"],
+        attributes=rows(product.attributes),
+        variants=views,
+        other_offers=others,
     )

@@ -8,6 +8,7 @@ from litestar.di import Provide
 from marketplace.core.db import provide_transaction
 from marketplace.security import provide_optional_web_actor, provide_web_actor
 from web import auth, company
+from web.buyer import products
 from web.home import home, status
 from web.operator import audit, verification
 
@@ -15,7 +16,15 @@ from web.operator import audit, verification
 def web_router() -> Router:
     return Router(
         path="/",
-        route_handlers=[home, status, *auth.ROUTES, *company.ROUTES, *verification.ROUTES, *audit.ROUTES],
+        route_handlers=[
+            home,
+            status,
+            *auth.ROUTES,
+            *company.ROUTES,
+            *verification.ROUTES,
+            *audit.ROUTES,
+            *products.ROUTES,
+        ],
         dependencies={
             "conn": Provide(provide_transaction),
             "maybe_actor": Provide(provide_optional_web_actor),

@@ -1,0 +1,49 @@
+"""The buyer's product page: specs, tiers, their own (contract) price, stock, the same article elsewhere."""
+
+from __future__ import annotations
+
+import httpx
+
+from marketplace.core.db import Connection
+from tests.support.accounts import bearer, make_company, make_token, sign_in
+from tests.support.catalog import make_screw_category, screw_product
+
+
+async def test_product_page_shows_the_buyers_price_and_other_vendors(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    category = await make_screw_category(conn)
+    first = await make_company(conn, kind="vendor", people={"admin": ["admin"]}, name="Schrauben Erste GmbH")
+    second = await make_company(conn, kind="vendor", people={"admin": ["admin"]}, name="Zweite Verbindungstechnik AG")
+    products = []
+    for vendor, price in ((first, 1850), (second, 1990)):
+        body = screw_product(category)
+        body["variants"][0]["prices"][0]["unit_price_minor"] = price  # type: ignore[index]
+        r = await client.put("/api/v1/catalog/products", json=body, headers=bearer(await make_token(conn, vendor)))
+        products.append(r.json()["product"])
+    await conn.execute("UPDATE product SET status = 'live'")
+    buyer = await make_company(conn, kind="buyer")
+    price_list = await conn.fetchval(
+        "INSERT INTO price_list (vendor_id, name) VALUES ($1, 'Contract') RETURNING id", first.id
+    )
+    await conn.execute("INSERT INTO price_list_buyer VALUES ($1, $2)", price_list, buyer.id)
+    await conn.execute(
+        "INSERT INTO price_list_entry VALUES ($1, $2, 100, 1500, 100)", price_list, products[0]["variants"][0]["id"]
+    )
+
+    page = await client.get(f"/products/{products[0]['id']}")
+    assert page.status_code == 200
+    assert "Hexagon head screw DIN 933" in page.text
+    assert "Length" in page.text
+    assert "0.04 m" in page.text
+    assert "€18.50" in page.text  # list price for 100 as a visitor
+    assert "Zweite Verbindungstechnik AG" in page.text  # the same GTIN at the other vendor
+    assert "Sign in" in page.text
+
+    await sign_in(client, buyer.emails["admin"])
+    page = await client.get(f"/products/{products[0]['id']}")
+    assert "€15.00" in page.text
+    assert "contract" in page.text
+
+    await conn.execute("UPDATE product SET status = 'draft' WHERE id = $1", products[0]["id"])
+    assert (await client.get(f"/products/{products[0]['id']}")).status_code == 404
