@@ -11,6 +11,7 @@ from web import auth, company
 from web.buyer import products
 from web.home import home, status
 from web.operator import audit, verification
+from web.vendor import catalog
 
 
 def web_router() -> Router:
@@ -24,6 +25,7 @@ def web_router() -> Router:
             *verification.ROUTES,
             *audit.ROUTES,
             *products.ROUTES,
+            *catalog.ROUTES,
         ],
         dependencies={
             "conn": Provide(provide_transaction),

@@ -1,0 +1,119 @@
+"""Vendor pages: the catalog list with filters and bulk actions, CSV import (with dry run) and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from marketplace.core.actor import CurrentActor
+from marketplace.core.db import Tx
+from marketplace.core.errors import DomainError
+from vendors import imports, service
+from vendors.models import ProductStatus
+from web.session import redirect
+
+AnyRequest = Request[Any, Any, Any]
+STATUSES = [("", "Any status")] + [(s.value, s.value.replace("_", " ")) for s in ProductStatus]
+MAX_UPLOAD = 64 * 1024 * 1024
+
+
+@get("/vendor/catalog", name="vendor_catalog")
+async def catalog(
+    conn: Tx, actor: CurrentActor, status: FromQuery[str] = "", q: FromQuery[str] = "", page: FromQuery[int] = 1
+) -> Template:
+    page = max(1, min(page, 10_000))
+    rows, total = await service.list_products(
+        conn, actor, status=status or None, query=q.strip()[:100] or None, page=page
+    )
+    return Template(
+        template_name="vendor/catalog.html",
+        context={
+            "actor": actor,
+            "products": rows,
+            "total": total,
+            "status": status,
+            "q": q,
+            "page": page,
+            "pages": max(1, -(-total // 50)),
+            "statuses": STATUSES,
+        },
+    )
+
+
+@post("/vendor/catalog/bulk")
+async def bulk(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Response[Any]:
+    form = await request.form()
+    action = form.get("action")
+    targets = {"submit": ProductStatus.PENDING_REVIEW, "archive": ProductStatus.ARCHIVED}
+    ids = [int(v) for v in form.getall("product_id") if str(v).isdigit() and len(str(v)) < 18][:500]
+    if action not in targets or not ids:
+        return redirect("/vendor/catalog?bulk=nothing")
+    done, failed = 0, 0
+    for product_id in ids:
+        try:
+            async with conn.transaction():
+                await service.change_status(conn, actor, product_id, targets[str(action)])
+            done += 1
+        except DomainError:
+            failed += 1
+    return redirect(f"/vendor/catalog?bulk={action}&done={done}&failed={failed}")
+
+
+@get("/vendor/catalog/import", name="vendor_import")
+async def import_page(actor: CurrentActor) -> Template:
+    service.vendor_of(actor, write=True)
+    return Template(template_name="vendor/import.html", context={"actor": actor, "report": None})
+
+
+def error_report(report: imports.ImportReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["row", "column", "reason"])
+    writer.writerows([e.row, e.column, e.reason] for e in report.errors)
+    return out.getvalue()
+
+
+@post("/vendor/catalog/import", request_max_body_size=MAX_UPLOAD)
+async def run_import(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Template:
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        return Template(
+            template_name="vendor/import.html",
+            context={"actor": actor, "report": None, "problem": "Choose a CSV file to import."},
+            status_code=422,
+        )
+    data = await upload.read()
+    dry_run = form.get("dry_run") == "on"
+    if form.get("mode") == "partial":
+        report = await imports.import_csv(conn, actor, data, dry_run=dry_run, mode="partial")
+    else:
+        report = await imports.import_csv(conn, actor, data, dry_run=dry_run, mode="all")
+    return Template(
+        template_name="vendor/import.html",
+        context={
+            "actor": actor,
+            "report": report,
+            "filename": upload.filename,
+            "error_csv": "data:text/csv;charset=utf-8," + quote(error_report(report)),
+        },
+    )
+
+
+@get("/vendor/catalog/export.csv", name="vendor_export")
+async def export(conn: Tx, actor: CurrentActor) -> Response[str]:
+    return Response(
+        await imports.export_csv(conn, actor),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="catalog.csv"'},
+    )
+
+
+ROUTES = [catalog, bulk, import_page, run_import, export]
