@@ -433,3 +433,43 @@ async def today(conn: Connection) -> date:
     value = await conn.fetchval("SELECT (now() AT TIME ZONE 'UTC')::date")
     assert isinstance(value, date)
     return value
+
+
+class ReviewItem(msgspec.Struct, frozen=True, kw_only=True):
+    product: Product
+    vendor_name: str
+    previous_status: str | None
+    changes: list[str]
+    """What changed since it was last live, as readable lines (title, brand, attributes)."""
+
+
+REVIEW_QUEUE = """
+SELECT p.id, p.vendor_id, c.legal_name AS vendor_name,
+       (SELECT h.from_status::text FROM product_status_history h
+        WHERE h.product_id = p.id AND h.to_status = 'pending_review' ORDER BY h.id DESC LIMIT 1) AS previous_status
+FROM product p JOIN company c ON c.id = p.vendor_id
+WHERE p.status = 'pending_review'
+ORDER BY p.updated_at, p.id
+LIMIT $1
+"""
+
+
+async def review_queue(conn: Connection, actor: Actor, *, limit: int = 100) -> list[ReviewItem]:
+    """Operators only: products awaiting review, oldest first."""
+    if not actor.is_operator:
+        raise NotFound("resource.not_found", "Not found.")
+    items = []
+    for row in await conn.fetch(REVIEW_QUEUE, limit):
+        product = await repo.get_product(conn, row["id"], vendor_id=row["vendor_id"])
+        assert product is not None
+        was_live = row["previous_status"] == "live"
+        changes = [f"{k}: {v}" for k, v in sorted(product.attributes.items())] if not was_live else []
+        items.append(
+            ReviewItem(
+                product=product,
+                vendor_name=row["vendor_name"],
+                previous_status=row["previous_status"],
+                changes=changes,
+            )
+        )
+    return items

@@ -10,7 +10,7 @@ from marketplace.security import provide_optional_web_actor, provide_web_actor
 from web import auth, company
 from web.buyer import products
 from web.home import home, status
-from web.operator import audit, verification
+from web.operator import audit, moderation, verification
 from web.vendor import catalog
 
 
@@ -26,6 +26,7 @@ def web_router() -> Router:
             *audit.ROUTES,
             *products.ROUTES,
             *catalog.ROUTES,
+            *moderation.ROUTES,
         ],
         dependencies={
             "conn": Provide(provide_transaction),
