@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
@@ -9,7 +10,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
-from vendors import imports, service, storefront
+from vendors import bmecat_import, imports, service, storefront
 from vendors.commands import PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
 from vendors.models import PriceList, ProductStatus, Warehouse
 from vendors.schemas import CountOut, ProductOut, SavedOut
@@ -109,6 +110,29 @@ class CatalogController(Controller):
         mode: FromQuery[Literal["all", "partial"]] = "all",
     ) -> imports.ImportReport:
         return await imports.import_csv(conn, actor, await request.body(), dry_run=dry_run, mode=mode)
+
+    @post(
+        "/imports/bmecat",
+        summary="Import a BMEcat 2005 file (body: the XML)",
+        description="T_NEW_CATALOG and T_UPDATE_PRODUCTS create or update products by SUPPLIER_PID; "
+        "T_UPDATE_PRICES updates list prices. Streamed; entity declarations and internal DTD subsets are refused.",
+        status_code=200,
+        request_max_body_size=512 * 1024 * 1024,
+    )
+    async def import_bmecat(
+        self,
+        request: Request[Any, Any, Any],
+        conn: Tx,
+        actor: CurrentActor,
+        dry_run: FromQuery[bool] = False,
+        mode: FromQuery[Literal["all", "partial"]] = "all",
+    ) -> imports.ImportReport:
+        # Spool the upload to disk past 8 MB; the parser streams from the file.
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+            async for chunk in request.stream():
+                spool.write(chunk)
+            spool.seek(0)
+            return await bmecat_import.import_bmecat(conn, actor, spool, dry_run=dry_run, mode=mode)  # type: ignore[arg-type]
 
     @get("/export.csv", summary="Your whole catalog as CSV, in the import format", media_type="text/csv")
     async def export_csv(self, conn: Tx, actor: CurrentActor) -> Response[str]:

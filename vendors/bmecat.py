@@ -10,14 +10,15 @@ fed to the parser byte by byte until the root element starts, so no entity refer
 
 Line numbers: libxml2 stores element lines in 16 bits, so past line 65,535 an element's ``sourceline`` is
 wrong. The reader therefore counts lines itself while feeding the parser, cutting the input right before
-every ``PRODUCT``/``ARTICLE`` start tag, so the line of the chunk that produced a start event is exact.
+every ``PRODUCT``/``ARTICLE`` start tag, so the line of the chunk that produced a start event is exact
+(for UTF-8 and 8-bit encodings; UTF-16/32 input falls back to libxml2's count).
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO, Literal
 
@@ -48,7 +49,7 @@ _TRANSACTIONS: dict[str, Transaction] = {
     "T_UPDATE_PRODUCTS": "T_UPDATE_PRODUCTS",
 }
 _ARTICLES = frozenset({"PRODUCT", "ARTICLE"})
-_GROUP_MAPS = frozenset({"PRODUCT_TO_CATALOGGROUP_MAP", "ARTICLE_TO_CATALOGGROUP_MAP"})
+_GROUP_MAPS = ("PRODUCT_TO_CATALOGGROUP_MAP", "ARTICLE_TO_CATALOGGROUP_MAP")
 _EAN_TYPES = frozenset({"gtin", "ean"})
 
 _Element = Any  # lxml.etree._Element; lxml has no type stubs in this environment
@@ -151,6 +152,7 @@ Record = Header | CatalogGroup | Article | GroupAssignment | ArticleError
 _BLOCK = 64 * 1024
 _LOOKAHEAD = 128  # enough to see a whole "<prefix:PRODUCT " at a cut
 _PROLOG_LIMIT = 64 * 1024
+_RECORD_ELEMENT_LIMIT = 50_000  # a real product has well under a thousand
 _RECORD_START = re.compile(rb"<(?:[A-Za-z_][\w.\-]{0,63}:)?(?:PRODUCT|ARTICLE)[\s/>]")
 
 
@@ -164,6 +166,7 @@ class _Feed:
         self._pos = 0
         self._eof = False
         self._line = 1
+        self._after_cr = False
         self.in_prolog = True
         self.prolog = bytearray()
         self.counts_lines = False
@@ -190,7 +193,11 @@ class _Feed:
                 end = cut.start()
         chunk = self._buf[start:end]
         self._pos = end
-        self._line += chunk.count(b"\n")
+        # Lines end in LF, CRLF or a lone CR, as XML counts them; a CRLF may straddle two chunks.
+        self._line += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        if self._after_cr and chunk.startswith(b"\n"):
+            self._line -= 1
+        self._after_cr = chunk.endswith(b"\r")
         return chunk
 
     def end_prolog(self) -> None:
@@ -269,30 +276,28 @@ class _Events:
 
     def __iter__(self) -> Iterator[tuple[str, _Element]]:
         parser = iter(self._parser)
-        while True:
-            try:
-                event, el = next(parser)
-            except StopIteration:
+        try:
+            first = next(parser, None)
+            if first is None:
                 return
-            except etree.XMLSyntaxError as exc:
-                raise BmecatError(f"malformed XML: {exc.msg}", line=exc.lineno or None) from exc
-            if self._feed.in_prolog:
-                _check_prolog(el, self._feed)
-                self._feed.end_prolog()
-            yield event, el
+            _check_prolog(first[1], self._feed)
+            self._feed.end_prolog()
+            yield first
+            yield from parser  # a syntax error raised in there still lands in the except below
+        except etree.XMLSyntaxError as exc:
+            raise BmecatError(f"malformed XML: {' '.join(exc.msg.split())}", line=exc.lineno or None) from exc
 
     def line_of(self, el: _Element) -> int:
         """The start-tag line of a PRODUCT/ARTICLE element that just started."""
-        line: int = el.sourceline or 0
-        # libxml2 keeps exact lines only below 65,535; beyond, trust our own count (ASCII-compatible input).
-        if line >= 65535 and self._feed.counts_lines:
+        if self._feed.counts_lines:
             return self._feed.record_line
+        line: int = el.sourceline or 0  # exact only below line 65,535
         return line
 
 
 def _local(el: _Element) -> str:
     tag: str = el.tag
-    return tag.rpartition("}")[2]
+    return tag[tag.find("}") + 1 :]
 
 
 def _release(el: _Element) -> None:
@@ -315,12 +320,16 @@ def read(stream: BinaryIO) -> Iterator[Record]:
     transaction: Transaction | None = None
     in_record = False
     inner = 0  # open elements inside the record
+    size = 0  # elements inside the record so far: one record is held in memory whole, so it has a limit
     record_line = 0
     for event, el in events:
         if in_record:
             # Keep the record's subtree untouched until its end tag; no per-element work meanwhile.
             if event == "start":
                 inner += 1
+                size += 1
+                if size > _RECORD_ELEMENT_LIMIT:
+                    raise BmecatError(f"{path[-1]} has more than {_RECORD_ELEMENT_LIMIT} elements", line=record_line)
             elif inner:
                 inner -= 1
             else:
@@ -353,6 +362,7 @@ def read(stream: BinaryIO) -> Iterator[Record]:
             _release(header)
         elif _is_record(path):
             in_record = True
+            size = 0
             record_line = events.line_of(el) if name in _ARTICLES else el.sourceline
     if transaction is None:
         raise BmecatError("no T_NEW_CATALOG, T_UPDATE_PRICES or T_UPDATE_PRODUCTS element")
@@ -392,20 +402,28 @@ def _is_record(path: list[str]) -> bool:
 # Element helpers ---------------------------------------------------------------------------------------
 
 _Kids = dict[str, list[_Element]]
+_NO_KIDS: _Kids = {}  # shared and never written to
 
 
 def _kids(el: _Element | None) -> _Kids:
     """An element's child elements by local name, in document order: one pass instead of one per lookup."""
+    if el is None:
+        return _NO_KIDS
     kids: _Kids = {}
-    if el is not None:
-        for child in el:
-            tag = child.tag
-            if isinstance(tag, str):  # not a comment, PI or entity reference
-                kids.setdefault(tag.rpartition("}")[2], []).append(child)
+    for child in el:
+        tag = child.tag
+        if isinstance(tag, str):  # not a comment, PI or entity reference
+            name = tag[tag.find("}") + 1 :]
+            if (same := kids.get(name)) is None:
+                kids[name] = [child]
+            else:
+                same.append(child)
     return kids
 
 
-def _all(kids: _Kids, *names: str) -> list[_Element]:
+def _all(kids: _Kids, *names: str) -> Sequence[_Element]:
+    if len(names) == 1:
+        return kids.get(names[0], ())
     return [child for name in names for child in kids.get(name, ())]
 
 
@@ -474,8 +492,9 @@ class _Problems:
 
 
 def _header(el: _Element, transaction: Transaction) -> Header:
-    catalog = _kids(_one(_kids(el), "CATALOG"))
-    languages = catalog.get("LANGUAGE", [])
+    kids = _kids(el)
+    catalog = _kids(_one(kids, "CATALOG"))
+    languages = _all(catalog, "LANGUAGE")
     default = [lang for lang in languages if (lang.get("default") or "").strip().lower() == "true"]
     return Header(
         transaction=transaction,
@@ -483,7 +502,7 @@ def _header(el: _Element, transaction: Transaction) -> Header:
         catalog_version=_one_text(catalog, "CATALOG_VERSION"),
         language=_text((default or languages or [None])[0]),
         currency=_one_text(catalog, "CURRENCY"),
-        supplier_name=_one_text(_kids(_one(_kids(el), "SUPPLIER")), "SUPPLIER_NAME"),
+        supplier_name=_one_text(_kids(_one(kids, "SUPPLIER")), "SUPPLIER_NAME"),
     )
 
 
@@ -502,7 +521,8 @@ def _group_assignment(el: _Element, line: int) -> Iterator[GroupAssignment | Art
     supplier_aid = _one_text(kids, "PROD_ID", "ART_ID")
     group_id = _one_text(kids, "CATALOG_GROUP_ID")
     if supplier_aid is None:
-        yield ArticleError(line=line, supplier_aid=None, field="PROD_ID", reason="missing")
+        field = "ART_ID" if _local(el) == "ARTICLE_TO_CATALOGGROUP_MAP" else "PROD_ID"
+        yield ArticleError(line=line, supplier_aid=None, field=field, reason="missing")
     elif group_id is None:
         yield ArticleError(line=line, supplier_aid=supplier_aid, field="CATALOG_GROUP_ID", reason="missing")
     else:
@@ -517,6 +537,7 @@ def _article(el: _Element, line: int) -> Iterator[Article | ArticleError]:
         problems.add("SUPPLIER_AID" if _local(el) == "ARTICLE" else "SUPPLIER_PID", "missing")
     details = _kids(_one(kids, "PRODUCT_DETAILS", "ARTICLE_DETAILS"))
     order = _kids(_one(kids, "PRODUCT_ORDER_DETAILS", "ARTICLE_ORDER_DETAILS"))
+    group_maps = _all(kids, *_GROUP_MAPS)
     article = Article(
         line=line,
         supplier_aid=supplier_aid or "",
@@ -539,9 +560,11 @@ def _article(el: _Element, line: int) -> Iterator[Article | ArticleError]:
         mimes=_mimes(kids, problems),
         group_ids=tuple(
             group_id
-            for group_map in _all(kids, *_GROUP_MAPS)
+            for group_map in group_maps
             if (group_id := _one_text(_kids(group_map), "CATALOG_GROUP_ID")) is not None
-        ),
+        )
+        if group_maps
+        else (),
     )
     if problems.items:
         for field, reason in problems.items:
@@ -555,7 +578,7 @@ def _or_one(value: Decimal | None) -> Decimal:
 
 
 def _ean(details: _Kids) -> str | None:
-    for pid in details.get("INTERNATIONAL_PID", ()):
+    for pid in _all(details, "INTERNATIONAL_PID"):
         if (pid.get("type") or "").strip().lower() in _EAN_TYPES and (value := _text(pid)) is not None:
             return value
     return _one_text(details, "EAN")
@@ -564,13 +587,13 @@ def _ean(details: _Kids) -> str | None:
 def _features(kids: _Kids, problems: _Problems) -> tuple[Feature, ...]:
     features = []
     for block in _all(kids, "PRODUCT_FEATURES", "ARTICLE_FEATURES"):
-        for feature in _kids(block).get("FEATURE", ()):
+        for feature in _all(_kids(block), "FEATURE"):
             fields = _kids(feature)
             name = _one_text(fields, "FNAME")
             if name is None:
                 problems.add("FNAME", "missing")
                 continue
-            values = tuple(v for value in fields.get("FVALUE", ()) if (v := _text(value)) is not None)
+            values = tuple(v for value in _all(fields, "FVALUE") if (v := _text(value)) is not None)
             features.append(Feature(name=name, values=values, unit=_one_text(fields, "FUNIT")))
     return tuple(features)
 
@@ -604,7 +627,7 @@ def _prices(kids: _Kids, problems: _Problems) -> tuple[Price, ...]:
 
 def _mimes(kids: _Kids, problems: _Problems) -> tuple[Mime, ...]:
     mimes = []
-    for mime in _kids(_one(kids, "MIME_INFO")).get("MIME", ()):
+    for mime in _all(_kids(_one(kids, "MIME_INFO")), "MIME"):
         fields = _kids(mime)
         source = _one_text(fields, "MIME_SOURCE")
         if source is None:

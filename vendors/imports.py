@@ -7,6 +7,7 @@ SKUs of other products) and reports what would change, then rolls back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 import msgspec
@@ -33,53 +34,65 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     """Whether anything was written (False for dry runs and for failed all-or-nothing imports)."""
 
 
-class _Rollback(Exception):
-    pass
-
-
 async def import_csv(
     conn: Connection, actor: Actor, data: bytes, *, dry_run: bool, mode: Literal["all", "partial"] = "all"
 ) -> ImportReport:
-    vendor_id = vendor_of(actor, write=True)
+    vendor_of(actor, write=True)
     parsed, errors = csvio.parse(data)
-    bad_rows = {e.row for e in errors}
-    created = updated = unchanged = failed = 0
-    existing = await repo.get_products_by_sku(conn, [p.command.sku for p in parsed], vendor_id=vendor_id)
+    return await import_products(conn, actor, parsed, errors, dry_run=dry_run, mode=mode, source="csv import")
+
+
+async def import_products(
+    conn: Connection,
+    actor: Actor,
+    parsed: Iterable[csvio.ParsedProduct],
+    errors: list[csvio.RowError],
+    *,
+    dry_run: bool,
+    mode: Literal["all", "partial"],
+    source: str,
+) -> ImportReport:
+    """Save parsed products one by one (a savepoint each), then keep or roll back the whole import.
+
+    ``parsed`` may be a stream (BMEcat); ``errors`` may grow while it is consumed.
+    """
+    vendor_id = vendor_of(actor, write=True)
+    created = updated = unchanged = failed = products = variants = 0
     outer = conn.transaction()
     await outer.start()
+    keep = False
     try:
         for product in parsed:
-            if bad_rows.intersection(product.rows):
+            products += 1
+            variants += len(product.rows)
+            if {e.row for e in errors}.intersection(product.rows):
                 failed += 1
                 continue
+            existed = await repo.get_products_by_sku(conn, [product.command.sku], vendor_id=vendor_id)
             try:
                 async with conn.transaction():  # a savepoint: one bad product does not poison the rest
-                    _, changed = await save_product(conn, actor, product.command, audit_source="csv import")
+                    _, changed = await save_product(conn, actor, product.command, audit_source=source)
             except FieldErrors as exc:
                 errors.extend(csvio.locate_field_errors(exc.errors, product))
                 failed += 1
                 continue
-            if product.command.sku not in existing:
+            if not existed:
                 created += 1
             elif changed:
                 updated += 1
             else:
                 unchanged += 1
         keep = not dry_run and (mode == "partial" or not errors)
-        if not keep:
-            raise _Rollback
-    except _Rollback:
-        await outer.rollback()
-    except BaseException:
-        await outer.rollback()
-        raise
-    else:
-        await outer.commit()
+    finally:
+        if keep:
+            await outer.commit()
+        else:
+            await outer.rollback()
     return ImportReport(
         dry_run=dry_run,
         mode=mode,
-        products=len(parsed),
-        variants=sum(len(p.rows) for p in parsed),
+        products=products,
+        variants=variants,
         created=created,
         updated=updated,
         unchanged=unchanged,
