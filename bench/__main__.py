@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import enqueue
+from bench import enqueue, imports
 
-BENCHMARKS = {"enqueue": enqueue.main}
+BENCHMARKS = {"enqueue": enqueue.main, "imports": imports.main}
 
 
 def main() -> None:

@@ -325,24 +325,26 @@ async def list_tiers(conn: Connection, variant_ids: Sequence[int], *, vendor_id:
     return out
 
 
-DELETE_TIERS = "DELETE FROM price_tier WHERE variant_id = $1"
-INSERT_TIERS = """
+# Deletes only the tiers that are not in the new set, and upserts the others: the two parts of one
+# statement never touch the same row (they could not see each other's effects).
+REPLACE_TIERS = """
+WITH gone AS (DELETE FROM price_tier WHERE variant_id = $1 AND NOT (min_qty = any($2::int[])))
 INSERT INTO price_tier (variant_id, min_qty, unit_price_minor, price_basis)
 SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::int[])
+ON CONFLICT (variant_id, min_qty) DO UPDATE
+SET unit_price_minor = EXCLUDED.unit_price_minor, price_basis = EXCLUDED.price_basis
 """
 
 
 async def replace_tiers(conn: Connection, variant_id: int, tiers: Sequence[Tier]) -> None:
-    """The caller has checked that the variant belongs to the acting vendor."""
-    await conn.execute(DELETE_TIERS, variant_id)
-    if tiers:
-        await conn.execute(
-            INSERT_TIERS,
-            variant_id,
-            [t.min_qty for t in tiers],
-            [t.unit_price_minor for t in tiers],
-            [t.price_basis for t in tiers],
-        )
+    """One statement (a round trip per variant matters in imports); the caller checked the variant's owner."""
+    await conn.execute(
+        REPLACE_TIERS,
+        variant_id,
+        [t.min_qty for t in tiers],
+        [t.unit_price_minor for t in tiers],
+        [t.price_basis for t in tiers],
+    )
 
 
 # ------------------------------------------------------------------ contract price lists

@@ -9,6 +9,7 @@ the registries and runs them. Delivery is at least once, so handlers must be ide
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -26,9 +27,14 @@ class Job(msgspec.Struct, frozen=True, kw_only=True, tag_field="job", tag=True):
 
     @classmethod
     def entrypoint(cls) -> str:
-        tag = msgspec.inspect.type_info(cls).tag  # type: ignore[attr-defined]
-        assert isinstance(tag, str)
-        return tag
+        return _entrypoint_of(cls)
+
+
+@functools.cache
+def _entrypoint_of(cls: type[Job]) -> str:
+    tag = msgspec.inspect.type_info(cls).tag  # type: ignore[attr-defined]
+    assert isinstance(tag, str)
+    return tag
 
 
 J = TypeVar("J", bound=Job)
