@@ -28,6 +28,7 @@ from marketplace.core.logging import configure_logging
 from marketplace.core.mail import mail_jobs, start_file_sink
 from marketplace.settings import Settings, SettingsError
 from search.client import create_search_client
+from vendors.jobs import catalog_jobs
 
 log = structlog.get_logger("tradeyard.worker")
 
@@ -38,6 +39,7 @@ def build_registry() -> JobRegistry:
     registry.include(core_jobs)
     registry.include(mail_jobs)
     registry.include(accounts_jobs)
+    registry.include(catalog_jobs)
     return registry
 
 

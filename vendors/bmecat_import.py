@@ -10,7 +10,7 @@ are not mapped to category attributes yet (vendors assign categories in the edit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import BinaryIO, Literal
 
@@ -20,7 +20,7 @@ from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from vendors import bmecat, csvio
 from vendors.commands import PricesIn, ProductIn, TierIn, VariantIn
-from vendors.imports import ImportReport, import_products
+from vendors.imports import ImportReport, Progress, import_products
 from vendors.service import FieldErrors, set_prices, vendor_of
 
 UNIT_CODES = {
@@ -104,10 +104,20 @@ def to_product(article: bmecat.Article, default_currency: str | None) -> Product
 
 
 async def import_bmecat(
-    conn: Connection, actor: Actor, stream: BinaryIO, *, dry_run: bool, mode: Literal["all", "partial"] = "all"
+    conn: Connection,
+    actor: Actor,
+    stream: BinaryIO,
+    *,
+    dry_run: bool,
+    mode: Literal["all", "partial"] = "all",
+    progress: Progress | None = None,
+    total: Callable[[int], Awaitable[None]] | None = None,
 ) -> ImportReport:
     """Import a T_NEW_CATALOG / T_UPDATE_PRODUCTS (products) or T_UPDATE_PRICES (prices) file."""
     vendor_of(actor, write=True)
+    if total is not None:
+        await total(bmecat.count_articles(stream))
+        stream.seek(0)
     errors: list[csvio.RowError] = []
     header: list[bmecat.Header] = []
     records = bmecat.read(stream)
@@ -131,7 +141,9 @@ async def import_bmecat(
                 yield csvio.ParsedProduct(command=command, rows=(record.line,))
 
     price_updates: list[bmecat.Article] = []
-    report = await import_products(conn, actor, products(), errors, dry_run=dry_run, mode=mode, source="bmecat import")
+    report = await import_products(
+        conn, actor, products(), errors, dry_run=dry_run, mode=mode, source="bmecat import", progress=progress
+    )
     if not price_updates:
         return report
     return await _update_prices(

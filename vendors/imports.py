@@ -7,7 +7,7 @@ SKUs of other products) and reports what would change, then rolls back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal
 
 import msgspec
@@ -34,12 +34,27 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     """Whether anything was written (False for dry runs and for failed all-or-nothing imports)."""
 
 
+Progress = Callable[[int, int], Awaitable[None]]
+"""Called now and then with (products done, errors so far)."""
+
+
 async def import_csv(
-    conn: Connection, actor: Actor, data: bytes, *, dry_run: bool, mode: Literal["all", "partial"] = "all"
+    conn: Connection,
+    actor: Actor,
+    data: bytes,
+    *,
+    dry_run: bool,
+    mode: Literal["all", "partial"] = "all",
+    progress: Progress | None = None,
+    total: Callable[[int], Awaitable[None]] | None = None,
 ) -> ImportReport:
     vendor_of(actor, write=True)
     parsed, errors = csvio.parse(data)
-    return await import_products(conn, actor, parsed, errors, dry_run=dry_run, mode=mode, source="csv import")
+    if total is not None:
+        await total(len(parsed))
+    return await import_products(
+        conn, actor, parsed, errors, dry_run=dry_run, mode=mode, source="csv import", progress=progress
+    )
 
 
 async def import_products(
@@ -51,6 +66,7 @@ async def import_products(
     dry_run: bool,
     mode: Literal["all", "partial"],
     source: str,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Save parsed products one by one (a savepoint each), then keep or roll back the whole import.
 
@@ -63,6 +79,8 @@ async def import_products(
     keep = False
     try:
         for product in parsed:
+            if progress is not None and products % 25 == 0:
+                await progress(products, len(errors))
             products += 1
             variants += len(product.rows)
             if {e.row for e in errors}.intersection(product.rows):

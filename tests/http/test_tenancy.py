@@ -59,7 +59,14 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
     price_list = await conn.fetchval(
         "INSERT INTO price_list (vendor_id, name) VALUES ($1, 'Secret contract') RETURNING id", victim_company
     )
+    catalog_import = await conn.fetchval(
+        "INSERT INTO catalog_import (vendor_id, created_by, format, filename, storage_key, dry_run, mode)"
+        " VALUES ($1, $2, 'csv', 'Secret.csv', 'x', true, 'all') RETURNING id",
+        victim_company,
+        victim_user,
+    )
     return {
+        "import_id": catalog_import,
         "address_id": address,
         "invitation_id": invitation,
         "token_id": token,

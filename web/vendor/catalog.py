@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import State, UploadFile
 from litestar.params import FromQuery
 from litestar.response import Template
 
 from marketplace.core.actor import CurrentActor
-from marketplace.core.db import Tx
+from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
-from vendors import imports, service
+from marketplace.core.storage import LocalStorage
+from vendors import imports, jobs, service
 from vendors.models import ProductStatus
 from web.session import redirect
 
@@ -81,29 +82,59 @@ def error_report(report: imports.ImportReport) -> str:
 
 
 @post("/vendor/catalog/import", request_max_body_size=MAX_UPLOAD)
-async def run_import(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Template:
+async def run_import(request: AnyRequest, conn: Tx, actor: CurrentActor, state: State) -> Response[Any] | Template:
+    """Store the upload and start the import job; the next page shows its progress."""
+    service.vendor_of(actor, write=True)
     form = await request.form()
     upload = form.get("file")
-    if not isinstance(upload, UploadFile):
+    if not isinstance(upload, UploadFile) or not upload.filename:
         return Template(
             template_name="vendor/import.html",
-            context={"actor": actor, "report": None, "problem": "Choose a CSV file to import."},
+            context={"actor": actor, "report": None, "problem": "Choose a CSV or BMEcat (XML) file to import."},
             status_code=422,
         )
-    data = await upload.read()
-    dry_run = form.get("dry_run") == "on"
-    if form.get("mode") == "partial":
-        report = await imports.import_csv(conn, actor, data, dry_run=dry_run, mode="partial")
-    else:
-        report = await imports.import_csv(conn, actor, data, dry_run=dry_run, mode="all")
+    name = upload.filename
+    fmt = "bmecat" if name.lower().endswith(".xml") or "xml" in (upload.content_type or "") else "csv"
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await upload.read(1024 * 1024):
+            yield chunk
+
+    key, _ = await LocalStorage(state.settings.storage_dir).save(
+        f"imports/{actor.company_id}", chunks(), max_bytes=MAX_UPLOAD
+    )
+    run = await jobs.start_import(
+        conn,
+        actor,
+        format=fmt,
+        filename=name,
+        storage_key=key,
+        dry_run=form.get("dry_run") == "on",
+        mode="partial" if form.get("mode") == "partial" else "all",
+    )
+    return redirect(f"/vendor/catalog/imports/{run.id}")
+
+
+@get("/vendor/catalog/imports/{import_id:int}", name="vendor_import_run")
+async def import_run(request: AnyRequest, conn: Tx, actor: CurrentActor, import_id: PathId) -> Template:
+    """The import's progress (htmx polls the fragment until it is done) and then its report."""
+    run = await jobs.get_import(conn, actor, import_id)
+    fragment = request.headers.get("hx-request") == "true"
     return Template(
-        template_name="vendor/import.html",
-        context={
-            "actor": actor,
-            "report": report,
-            "filename": upload.filename,
-            "error_csv": "data:text/csv;charset=utf-8," + quote(error_report(report)),
-        },
+        template_name="vendor/import_progress.html" if fragment else "vendor/import_run.html",
+        context={"actor": actor, "run": run},
+        headers={"Vary": "HX-Request", "Cache-Control": "no-store"},
+    )
+
+
+@get("/vendor/catalog/imports/{import_id:int}/errors.csv")
+async def import_errors(conn: Tx, actor: CurrentActor, import_id: PathId) -> Response[str]:
+    run = await jobs.get_import(conn, actor, import_id)
+    body = error_report(run.report) if run.report else "row;column;reason\n"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{run.id}-errors.csv"'},
     )
 
 
@@ -116,4 +147,4 @@ async def export(conn: Tx, actor: CurrentActor) -> Response[str]:
     )
 
 
-ROUTES = [catalog, bulk, import_page, run_import, export]
+ROUTES = [catalog, bulk, import_page, run_import, import_run, import_errors, export]
