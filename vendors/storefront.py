@@ -149,11 +149,15 @@ async def product_page(conn: Connection, actor: Actor | None, product_id: int) -
     def rows(values: dict[str, object]) -> list[tuple[str, str]]:
         return [(labels.get(code, code), display(v)) for code, v in values.items() if isinstance(v, dict)]
 
+    def first_quantity(variant_tiers: list[Tier]) -> int:
+        """Quote the smallest quantity that has a price: the MOQ, or the first tier if it starts higher."""
+        return max(product.moq, variant_tiers[0].min_qty) if variant_tiers else product.moq
+
     views = [
         VariantView(
             variant=v,
             tiers=tiers.get(v.id, []),
-            quote=await quote(conn, actor, v.id, product.moq),
+            quote=await quote(conn, actor, v.id, first_quantity(tiers.get(v.id, []))),
             stock=[s for s in stock if s.variant_id == v.id],
             attributes=rows(v.attributes),
         )

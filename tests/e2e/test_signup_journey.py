@@ -18,6 +18,7 @@ async def _sign_in(page: Page, server_url: str, email: str, password: str) -> No
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_load_state("networkidle")
 
 
 async def test_sign_up_verify_sign_in(

@@ -23,13 +23,13 @@ def _csv(category: str, *, bad_gtin: bool = False) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-async def _vendor(conn: Connection) -> dict[str, str]:
+async def _vendor(conn: Connection) -> tuple[dict[str, str], int]:
     vendor = await make_company(conn, kind="vendor", people={"admin": ["admin"]})
-    return bearer(await make_token(conn, vendor))
+    return bearer(await make_token(conn, vendor)), vendor.id
 
 
 async def test_dry_run_reports_rows_and_columns_without_writing(client: httpx.AsyncClient, conn: Connection) -> None:
-    api = await _vendor(conn)
+    api, vendor_id = await _vendor(conn)
     category = await make_screw_category(conn)
     r = await client.post(
         "/api/v1/catalog/imports/csv",
@@ -43,20 +43,22 @@ async def test_dry_run_reports_rows_and_columns_without_writing(client: httpx.As
     assert report["errors"] == [{"row": 2, "column": "gtin", "reason": "The check digit should be 1."}]
     assert report["failed"] == 1
     assert report["created"] == 1  # the other product would have been created
-    assert await conn.fetchval("SELECT count(*) FROM product") == 0
+    assert await conn.fetchval("SELECT count(*) FROM product WHERE vendor_id = $1", vendor_id) == 0
 
     r = await client.post("/api/v1/catalog/imports/csv", content=_csv(category, bad_gtin=True), headers=api)
     assert r.json()["saved"] is False  # all or nothing
-    assert await conn.fetchval("SELECT count(*) FROM product") == 0
+    assert await conn.fetchval("SELECT count(*) FROM product WHERE vendor_id = $1", vendor_id) == 0
     r = await client.post(
         "/api/v1/catalog/imports/csv", params={"mode": "partial"}, content=_csv(category, bad_gtin=True), headers=api
     )
     assert r.json()["saved"] is True
-    assert await conn.fetchval("SELECT array_agg(sku ORDER BY sku) FROM product") == ["ISO4762"]
+    assert await conn.fetchval("SELECT array_agg(sku ORDER BY sku) FROM product WHERE vendor_id = $1", vendor_id) == [
+        "ISO4762"
+    ]
 
 
 async def test_import_reimport_and_export_round_trip(client: httpx.AsyncClient, conn: Connection) -> None:
-    api = await _vendor(conn)
+    api, vendor_id = await _vendor(conn)
     category = await make_screw_category(conn)
     first = (await client.post("/api/v1/catalog/imports/csv", content=_csv(category), headers=api)).json()
     assert (first["created"], first["updated"], first["unchanged"], first["errors"]) == (2, 0, 0, [])
@@ -69,15 +71,15 @@ async def test_import_reimport_and_export_round_trip(client: httpx.AsyncClient, 
     assert exported.headers["content-type"].startswith("text/csv")
     text = exported.text
     assert "DIN933-M8X40;M8 x 40;;04006381333931;;100:1850/100|1000:1600/100;" in text
-    versions = await conn.fetch("SELECT sku, version FROM product ORDER BY sku")
+    versions = await conn.fetch("SELECT sku, version FROM product WHERE vendor_id = $1 ORDER BY sku", vendor_id)
     roundtrip = (await client.post("/api/v1/catalog/imports/csv", content=text.encode(), headers=api)).json()
     assert (roundtrip["created"], roundtrip["updated"], roundtrip["unchanged"], roundtrip["errors"]) == (0, 0, 2, [])
-    assert await conn.fetch("SELECT sku, version FROM product ORDER BY sku") == versions
+    assert await conn.fetch("SELECT sku, version FROM product WHERE vendor_id = $1 ORDER BY sku", vendor_id) == versions
     assert (await client.get("/api/v1/catalog/export.csv", headers=api)).text == text
 
 
 async def test_malformed_files_get_clear_errors(client: httpx.AsyncClient, conn: Connection) -> None:
-    api = await _vendor(conn)
+    api, _ = await _vendor(conn)
     r = await client.post("/api/v1/catalog/imports/csv", content=b"sku,title\nA,B\n", headers=api)
     assert {(e["column"], e["reason"]) for e in r.json()["errors"]} >= {("product_sku", "This column is required.")}
     r = await client.post("/api/v1/catalog/imports/csv", content=b"\xff\xfe\x00bad", headers=api)

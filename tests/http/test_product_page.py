@@ -21,7 +21,7 @@ async def test_product_page_shows_the_buyers_price_and_other_vendors(
         body["variants"][0]["prices"][0]["unit_price_minor"] = price  # type: ignore[index]
         r = await client.put("/api/v1/catalog/products", json=body, headers=bearer(await make_token(conn, vendor)))
         products.append(r.json()["product"])
-    await conn.execute("UPDATE product SET status = 'live'")
+    await conn.execute("UPDATE product SET status = 'live' WHERE vendor_id = any($1::bigint[])", [first.id, second.id])
     buyer = await make_company(conn, kind="buyer")
     price_list = await conn.fetchval(
         "INSERT INTO price_list (vendor_id, name) VALUES ($1, 'Contract') RETURNING id", first.id

@@ -50,3 +50,20 @@ def live_server(settings: Settings) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextmanager
+def live_worker(settings: Settings) -> Iterator[None]:
+    """The job worker as a subprocess on the same database, for journeys that need background jobs."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "marketplace.worker"],
+        cwd=ROOT,
+        env=settings_environment(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
