@@ -27,6 +27,7 @@ VENDOR_TRANSITIONS: dict[ProductStatus, frozenset[ProductStatus]] = {
 }
 OPERATOR_TRANSITIONS: dict[ProductStatus, frozenset[ProductStatus]] = {
     ProductStatus.PENDING_REVIEW: frozenset({ProductStatus.LIVE, ProductStatus.REJECTED}),
+    ProductStatus.LIVE: frozenset({ProductStatus.REJECTED}),  # taking down a reported listing
 }
 
 

@@ -190,3 +190,39 @@ async def product_page(conn: Connection, actor: Actor | None, product_id: int) -
         variants=views,
         other_offers=others,
     )
+
+
+class Storefront(msgspec.Struct, frozen=True, kw_only=True):
+    vendor_id: int
+    vendor_name: str
+    country: str
+    products: list[Product]
+    total: int
+    pages: int
+
+
+async def vendor_storefront(conn: Connection, vendor_id: int, *, page: int, per_page: int = 48) -> Storefront:
+    """A verified vendor's live products, newest first; 404 for anyone else's id."""
+    vendor = await conn.fetchrow(
+        "SELECT legal_name, country FROM company WHERE id = $1 AND status = 'verified' AND kind IN ('vendor', 'both')",
+        vendor_id,
+    )
+    if vendor is None:
+        raise NotFound("vendor.not_found", "No such vendor.")
+    products, total = await repo.list_products(
+        conn,
+        vendor_id=vendor_id,
+        status="live",
+        query=None,
+        category_id=None,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    return Storefront(
+        vendor_id=vendor_id,
+        vendor_name=vendor["legal_name"],
+        country=vendor["country"],
+        products=products,
+        total=total,
+        pages=max(1, -(-total // per_page)),
+    )

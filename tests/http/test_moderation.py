@@ -51,3 +51,41 @@ async def test_the_queue_is_for_operators_only(client: httpx.AsyncClient, conn: 
     await sign_in(client, vendor.emails["admin"])
     assert (await client.get("/operator/products")).status_code == 404
     assert (await post_form(client, "/operator/products/1/decision", {"action": "approve"})).status_code == 404
+
+
+async def test_reports_reach_the_queue_and_can_take_a_listing_down(
+    client: httpx.AsyncClient,
+    app_factory,
+    conn: Connection,  # type: ignore[no-untyped-def]
+) -> None:
+    vendor = await make_company(conn, kind="vendor", people={"admin": ["admin"]}, name="Report Target GmbH")
+    api = bearer(await make_token(conn, vendor))
+    category = await make_screw_category(conn)
+    pid = (await client.put("/api/v1/catalog/products", json=screw_product(category), headers=api)).json()["product"][
+        "id"
+    ]
+    await conn.execute("UPDATE product SET status = 'live' WHERE id = $1", pid)
+
+    storefront = await client.get(f"/vendors/{vendor.id}")
+    assert "Report Target GmbH" in storefront.text
+    assert f'href="/products/{pid}"' in storefront.text
+
+    buyer = await make_company(conn, kind="buyer")
+    await sign_in(client, buyer.emails["admin"])
+    assert "missing_reason" in (await post_form(client, f"/products/{pid}/report", {"reason": ""})).headers["location"]
+    r = await post_form(client, f"/products/{pid}/report", {"reason": "Counterfeit, the GTIN belongs to another brand"})
+    assert r.headers["location"].endswith("report=sent#report")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app_factory()), base_url="http://t") as op:
+        await sign_in(op, await make_operator(conn))
+        queue = await op.get("/operator/products")
+        assert "Counterfeit, the GTIN belongs to another brand" in queue.text
+        report_id = await conn.fetchval("SELECT id FROM listing_report WHERE product_id = $1", pid)
+        r = await post_form(
+            op, f"/operator/reports/{report_id}/resolution", {"action": "take_down", "reason": "Counterfeit"}
+        )
+        assert r.headers["location"] == "/operator/products?decided=taken down"
+    assert (await client.get(f"/products/{pid}")).status_code == 404
+    assert await conn.fetchval("SELECT status_reason FROM product WHERE id = $1", pid) == "Counterfeit"
+    assert await conn.fetchval("SELECT resolution FROM listing_report WHERE id = $1", report_id) == "taken_down"
+    assert (await client.get(f"/vendors/{buyer.id}")).status_code == 404  # buyers have no storefront

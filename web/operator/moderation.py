@@ -17,7 +17,10 @@ from web.session import redirect
 @get("/operator/products", name="operator_products")
 async def queue(conn: Tx, actor: CurrentActor) -> Template:
     items = await service.review_queue(conn, actor)
-    return Template(template_name="operator/products.html", context={"actor": actor, "items": items})
+    reports = await service.open_reports(conn, actor)
+    return Template(
+        template_name="operator/products.html", context={"actor": actor, "items": items, "reports": reports}
+    )
 
 
 @post("/operator/products/{product_id:int}/decision")
@@ -34,4 +37,18 @@ async def decide(request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor,
     return redirect(f"/operator/products?decided={'approved' if approve else 'rejected'}")
 
 
-ROUTES = [queue, decide]
+@post("/operator/reports/{report_id:int}/resolution")
+async def resolve(request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor, report_id: PathId) -> Response[Any]:
+    form = await request.form()
+    take_down = form.get("action") == "take_down"
+    reason = str(form.get("reason") or "").strip()[:2000] or None
+    try:
+        await service.resolve_report(conn, actor, report_id, take_down=take_down, reason=reason)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return redirect(f"/operator/products?problem={exc.code}")
+    return redirect(f"/operator/products?decided={'taken down' if take_down else 'dismissed'}")
+
+
+ROUTES = [queue, decide, resolve]
