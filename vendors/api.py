@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State, UploadFile
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
-from vendors import bmecat_import, imports, service, storefront
+from marketplace.core.errors import RuleViolation
+from marketplace.core.storage import LocalStorage
+from vendors import bmecat_import, imports, media, service, storefront
 from vendors.commands import PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
 from vendors.models import PriceList, ProductStatus, Warehouse
 from vendors.schemas import CountOut, ProductOut, SavedOut
@@ -140,6 +144,36 @@ class CatalogController(Controller):
             await imports.export_csv(conn, actor),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="catalog.csv"'},
+        )
+
+    @post(
+        "/products/{product_id:int}/media",
+        summary="Upload an image (PNG, JPEG, WebP; 10 MB) or document (PDF; 25 MB) of a product",
+        description="Multipart form: `file`, `kind` (`image` or `document`), `title`.",
+        request_max_body_size=26 * 1024 * 1024,
+    )
+    async def upload_media(
+        self, request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor, product_id: PathId, state: State
+    ) -> media.Media:
+        await media.require_own_product(conn, actor, product_id)
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise RuleViolation("media.file", "Send the file as multipart field `file`.", field="file")
+
+        async def chunks() -> AsyncIterator[bytes]:
+            while chunk := await upload.read(1024 * 1024):
+                yield chunk
+
+        return await media.add_media(
+            conn,
+            actor,
+            LocalStorage(state.settings.storage_dir),
+            product_id,
+            kind=str(form.get("kind") or ""),
+            title=str(form.get("title") or ""),
+            filename=upload.filename or "",
+            chunks=chunks(),
         )
 
     @get("/offers/{variant_id:int}/quote", summary="The price your company pays for a quantity today")

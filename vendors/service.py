@@ -67,17 +67,17 @@ def vendor_of(actor: Actor, *, write: bool = False) -> int:
     """The vendor company the actor acts for; raises unless it is a vendor and the role allows it."""
     if actor.company_id is None or actor.company_kind not in ("vendor", "both"):
         raise Forbidden("catalog.not_a_vendor", "Only vendor companies have a catalog.")
-    _check_role(actor, write=write)
+    check_role(actor, write=write)
     return actor.company_id
 
 
-def _check_role(actor: Actor, *, write: bool) -> None:
+def check_role(actor: Actor, *, write: bool) -> None:
     if not actor.has_any(*(EDIT_ROLES if write else READ_ROLES)):
         detail = "Your role may not change the catalog." if write else "Your role may not see the catalog."
         raise Forbidden("catalog.role_required", detail)
 
 
-def _owner_scope(actor: Actor) -> int:
+def owner_scope(actor: Actor) -> int:
     """For routes with an object id: the actor's company, or -1 which owns nothing (so: 404, never 403)."""
     return actor.company_id if actor.company_id is not None and actor.company_kind in ("vendor", "both") else -1
 
@@ -237,11 +237,11 @@ async def _move(conn: Connection, actor: Actor, product: Product, target: Produc
 
 
 async def get_product(conn: Connection, actor: Actor, product_id: int) -> ProductDetail:
-    vendor_id = _owner_scope(actor)
+    vendor_id = owner_scope(actor)
     product = await repo.get_product(conn, product_id, vendor_id=vendor_id)
     if product is None:  # looked up before the role check: another vendor's id is 404 for everyone
         raise NotFound("product.not_found", "No such product.")
-    _check_role(actor, write=False)
+    check_role(actor, write=False)
     variants = await repo.list_variants(conn, [product.id], vendor_id=vendor_id)
     ids = [v.id for v in variants]
     return ProductDetail(
@@ -271,11 +271,11 @@ async def list_products(
 
 async def change_status(conn: Connection, actor: Actor, product_id: int, target: ProductStatus) -> Product:
     """Vendors submit for review (verified companies only), archive, or bring back to draft."""
-    vendor_id = _owner_scope(actor)
+    vendor_id = owner_scope(actor)
     product = await repo.lock_product(conn, product_id, vendor_id=vendor_id)
     if product is None:
         raise NotFound("product.not_found", "No such product.")
-    _check_role(actor, write=True)
+    check_role(actor, write=True)
     if target not in VENDOR_TRANSITIONS.get(product.status, frozenset()):
         raise InvalidTransition("product.invalid_transition", f"A {product.status} product cannot become {target}.")
     if target == ProductStatus.PENDING_REVIEW and actor.company_status != "verified":
@@ -399,10 +399,10 @@ async def create_price_list(conn: Connection, actor: Actor, cmd: PriceListIn) ->
 
 
 async def set_contract_prices(conn: Connection, actor: Actor, price_list_id: int, items: Sequence[PricesIn]) -> None:
-    vendor_id = _owner_scope(actor)
+    vendor_id = owner_scope(actor)
     if await repo.get_price_list(conn, price_list_id, vendor_id=vendor_id) is None:
         raise NotFound("price_list.not_found", "No such price list.")
-    _check_role(actor, write=True)
+    check_role(actor, write=True)
     variants = await repo.get_variants_by_sku(conn, [i.sku for i in items], vendor_id=vendor_id)
     errors = {
         f"[{n}].sku": f"There is no variant with SKU {i.sku}." for n, i in enumerate(items) if i.sku not in variants

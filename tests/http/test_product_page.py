@@ -47,3 +47,21 @@ async def test_product_page_shows_the_buyers_price_and_other_vendors(
 
     await conn.execute("UPDATE product SET status = 'draft' WHERE id = $1", products[0]["id"])
     assert (await client.get(f"/products/{products[0]['id']}")).status_code == 404
+
+
+async def test_vendor_can_hide_prices_from_visitors(client: httpx.AsyncClient, conn: Connection) -> None:
+    category = await make_screw_category(conn)
+    vendor = await make_company(conn, kind="vendor", people={"admin": ["admin"]})
+    body = screw_product(category)
+    body["hide_price_from_guests"] = True
+    product = (
+        await client.put("/api/v1/catalog/products", json=body, headers=bearer(await make_token(conn, vendor)))
+    ).json()
+    pid = product["product"]["id"]
+    await conn.execute("UPDATE product SET status = 'live' WHERE id = $1", pid)
+    guest = await client.get(f"/products/{pid}")
+    assert "sign in to see prices" in guest.text
+    assert "€18.50" not in guest.text
+    buyer = await make_company(conn, kind="buyer")
+    await sign_in(client, buyer.emails["admin"])
+    assert "€18.50" in (await client.get(f"/products/{pid}")).text

@@ -73,7 +73,15 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         product,
         victim_user,
     )
+    media = await conn.fetchval(
+        "INSERT INTO product_media"
+        " (product_id, vendor_id, kind, title, filename, content_type, storage_key, size_bytes)"
+        " VALUES ($1, $2, 'document', 'Secret plan', 'secret.pdf', 'application/pdf', 'nowhere', 1) RETURNING id",
+        product,
+        victim_company,
+    )
     return {
+        "media_id": media,
         "report_id": report,
         "import_id": catalog_import,
         "address_id": address,

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import State
 from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.response import Stream, Template
 
 from marketplace.core.actor import CurrentActor, MaybeActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
-from vendors import service, storefront
+from marketplace.core.storage import LocalStorage
+from vendors import media, service, storefront
 from web.session import redirect
 
 
 @get("/products/{product_id:int}", name="product")
 async def product(conn: Tx, maybe_actor: MaybeActor, product_id: PathId) -> Template:
     page = await storefront.product_page(conn, maybe_actor, product_id)
-    return Template(template_name="buyer/product.html", context={"page": page, "actor": maybe_actor})
+    files = await media.list_media(conn, product_id)
+    return Template(template_name="buyer/product.html", context={"page": page, "actor": maybe_actor, "files": files})
 
 
 @post("/products/{product_id:int}/report")
@@ -41,4 +46,27 @@ async def storefront_page(conn: Tx, maybe_actor: MaybeActor, vendor_id: PathId, 
     return Template(template_name="buyer/storefront.html", context={"front": front, "actor": maybe_actor, "page": page})
 
 
-ROUTES = [product, report, storefront_page]
+@get("/media/{media_id:int}", name="media")
+async def media_file(conn: Tx, state: State, media_id: PathId) -> Stream:
+    """An image or document of a live product (cacheable; the content type was checked at upload)."""
+    item, key = await media.public_media(conn, media_id)
+    disposition = "inline" if item.kind == "image" else f'attachment; filename="{quote(item.filename)}"'
+    stream = LocalStorage(state.settings.storage_dir).open(key)
+
+    def chunks() -> Iterator[bytes]:
+        with stream:  # closed when the response is done, or abandoned
+            while chunk := stream.read(256 * 1024):
+                yield chunk
+
+    return Stream(
+        chunks(),
+        media_type=item.content_type,
+        headers={
+            "Content-Disposition": disposition,
+            "Cache-Control": "public, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+ROUTES = [product, report, storefront_page, media_file]
