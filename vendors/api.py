@@ -15,7 +15,7 @@ from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import RuleViolation
 from marketplace.core.storage import LocalStorage
 from vendors import bmecat_import, imports, media, service, storefront
-from vendors.commands import PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
+from vendors.commands import LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
 from vendors.models import PriceList, ProductStatus, Warehouse
 from vendors.schemas import CountOut, ProductOut, SavedOut
 
@@ -145,6 +145,12 @@ class CatalogController(Controller):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="catalog.csv"'},
         )
+
+    @put("/products/{product_id:int}/links", summary="Set accessories and replacement parts (by SKU)")
+    async def links(
+        self, conn: Tx, actor: CurrentActor, product_id: PathId, data: JSONBody[LinksIn]
+    ) -> list[service.LinkedProduct]:
+        return await service.set_links(conn, actor, product_id, data)
 
     @post(
         "/products/{product_id:int}/media",

@@ -78,3 +78,10 @@ class PriceListIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 class WarehouseIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
     country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+
+
+class LinksIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Accessories and replacement parts, as SKUs of the vendor's own products (replaces the lists)."""
+
+    accessories: Annotated[list[Sku], msgspec.Meta(max_length=50)] = []
+    replacements: Annotated[list[Sku], msgspec.Meta(max_length=50)] = []

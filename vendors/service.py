@@ -19,7 +19,7 @@ from marketplace.core.errors import Forbidden, InvalidTransition, NotFound, Rule
 from marketplace.core.events import products_changed
 from vendors import repository as repo
 from vendors.attributes import check_attributes, missing_required
-from vendors.commands import PriceListIn, PricesIn, ProductIn, StockIn, TierIn, WarehouseIn
+from vendors.commands import LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, TierIn, WarehouseIn
 from vendors.models import (
     OPERATOR_TRANSITIONS,
     VENDOR_TRANSITIONS,
@@ -551,3 +551,58 @@ async def resolve_report(
         "taken_down" if take_down else "dismissed",
         actor.user_id,
     )
+
+
+class LinkedProduct(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    sku: str
+    title: str
+    kind: str
+
+
+async def set_links(conn: Connection, actor: Actor, product_id: int, cmd: LinksIn) -> list[LinkedProduct]:
+    """Replace a product's accessories and replacement parts (the vendor's own products, by SKU)."""
+    vendor_id = owner_scope(actor)
+    if await repo.get_product(conn, product_id, vendor_id=vendor_id) is None:
+        raise NotFound("product.not_found", "No such product.")
+    check_role(actor, write=True)
+    wanted = {*cmd.accessories, *cmd.replacements}
+    found = await repo.get_products_by_sku(conn, sorted(wanted), vendor_id=vendor_id)
+    errors = {
+        f"{field}[{n}]": f"There is no product with SKU {sku} in your catalog."
+        for field, skus in (("accessories", cmd.accessories), ("replacements", cmd.replacements))
+        for n, sku in enumerate(skus)
+        if sku not in found
+    }
+    errors.update(
+        {
+            f"{field}[{n}]": "A product cannot be linked to itself."
+            for field, skus in (("accessories", cmd.accessories), ("replacements", cmd.replacements))
+            for n, sku in enumerate(skus)
+            if sku in found and found[sku].id == product_id
+        }
+    )
+    if errors:
+        raise FieldErrors(errors)
+    await conn.execute("DELETE FROM product_link WHERE product_id = $1", product_id)
+    for kind, skus in (("accessory", cmd.accessories), ("replacement", cmd.replacements)):
+        for position, sku in enumerate(dict.fromkeys(skus)):
+            await conn.execute(
+                "INSERT INTO product_link (product_id, linked_product_id, kind, position) VALUES ($1, $2, $3, $4)",
+                product_id,
+                found[sku].id,
+                kind,
+                position,
+            )
+    await products_changed(conn, [product_id])
+    return await linked_products(conn, product_id, live_only=False)
+
+
+async def linked_products(conn: Connection, product_id: int, *, live_only: bool) -> list[LinkedProduct]:
+    rows = await conn.fetch(
+        "SELECT p.id, p.sku, p.title, l.kind FROM product_link l JOIN product p ON p.id = l.linked_product_id"
+        " WHERE l.product_id = $1 AND (NOT $2 OR p.status = 'live') ORDER BY l.kind, l.position",
+        product_id,
+        live_only,
+    )
+    return [LinkedProduct(**r) for r in rows]

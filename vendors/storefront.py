@@ -11,7 +11,7 @@ from vendors import repository as repo
 from vendors.attributes import display
 from vendors.models import Product, ProductStatus, StockLevel, Tier, Variant
 from vendors.rules import OrderRules, PriceQuote, PriceTier, QuantityProblem, price_for, quantity_problem
-from vendors.service import availability, today
+from vendors.service import LinkedProduct, availability, linked_products, today
 
 LIVE_VARIANT = """
 SELECT v.id, v.product_id, p.vendor_id
@@ -106,6 +106,7 @@ class OtherOffer(msgspec.Struct, frozen=True, kw_only=True):
 
 class ProductPage(msgspec.Struct, frozen=True, kw_only=True):
     product: Product
+    links: list[LinkedProduct]
     vendor_name: str
     category_name: str | None
     attributes: list[tuple[str, str]]
@@ -184,6 +185,7 @@ async def product_page(conn: Connection, actor: Actor | None, product_id: int) -
     ]
     return ProductPage(
         product=product,
+        links=await linked_products(conn, product_id, live_only=True),
         vendor_name=row["vendor_name"],
         category_name=row["category_name"],
         attributes=rows(product.attributes),

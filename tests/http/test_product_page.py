@@ -65,3 +65,28 @@ async def test_vendor_can_hide_prices_from_visitors(client: httpx.AsyncClient, c
     buyer = await make_company(conn, kind="buyer")
     await sign_in(client, buyer.emails["admin"])
     assert "€18.50" in (await client.get(f"/products/{pid}")).text
+
+
+async def test_accessories_link_own_products_and_show_when_live(client: httpx.AsyncClient, conn: Connection) -> None:
+    category = await make_screw_category(conn)
+    vendor = await make_company(conn, kind="vendor", people={"admin": ["admin"]})
+    api = bearer(await make_token(conn, vendor))
+    screw = (await client.put("/api/v1/catalog/products", json=screw_product(category, "SCREW"), headers=api)).json()
+    nut = (await client.put("/api/v1/catalog/products", json=screw_product(category, "NUT"), headers=api)).json()
+    r = await client.put(
+        f"/api/v1/catalog/products/{screw['product']['id']}/links",
+        json={"accessories": ["NUT", "GHOST"], "replacements": ["SCREW"]},
+        headers=api,
+    )
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"accessories[1]", "replacements[0]"}
+    r = await client.put(
+        f"/api/v1/catalog/products/{screw['product']['id']}/links", json={"accessories": ["NUT"]}, headers=api
+    )
+    assert [(link["sku"], link["kind"]) for link in r.json()] == [("NUT", "accessory")]
+    await conn.execute("UPDATE product SET status = 'live' WHERE id = $1", screw["product"]["id"])
+    page = await client.get(f"/products/{screw['product']['id']}")
+    assert "Accessories and replacement parts" not in page.text  # the nut is not live yet
+    await conn.execute("UPDATE product SET status = 'live' WHERE id = $1", nut["product"]["id"])
+    page = await client.get(f"/products/{screw['product']['id']}")
+    assert f'href="/products/{nut["product"]["id"]}"' in page.text
