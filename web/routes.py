@@ -10,7 +10,7 @@ from marketplace.security import provide_optional_web_actor, provide_web_actor
 from web import auth, company
 from web.buyer import products
 from web.home import home, status
-from web.operator import audit, moderation, verification
+from web.operator import audit, categories, moderation, verification
 from web.vendor import catalog
 
 
@@ -27,6 +27,7 @@ def web_router() -> Router:
             *products.ROUTES,
             *catalog.ROUTES,
             *moderation.ROUTES,
+            *categories.ROUTES,
         ],
         dependencies={
             "conn": Provide(provide_transaction),

@@ -80,7 +80,11 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         product,
         victim_company,
     )
+    category = await conn.fetchval(
+        "INSERT INTO category (name, slug) VALUES ('Secret category', 'secret-' || md5(random()::text)) RETURNING id"
+    )
     return {
+        "category_id": category,
         "media_id": media,
         "report_id": report,
         "import_id": catalog_import,
