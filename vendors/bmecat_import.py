@@ -20,7 +20,7 @@ from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from vendors import bmecat, csvio
 from vendors.commands import PricesIn, ProductIn, TierIn, VariantIn
-from vendors.imports import ImportReport, Progress, import_products
+from vendors.imports import ImportReport, ImportScope, Progress, import_products
 from vendors.service import FieldErrors, set_prices, vendor_of
 
 UNIT_CODES = {
@@ -160,11 +160,8 @@ async def _update_prices(
     dry_run: bool,
     mode: Literal["all", "partial"],
 ) -> ImportReport:
-    outer = conn.transaction()
-    await outer.start()
     updated = unchanged = failed = 0
-    keep = False
-    try:
+    async with ImportScope(conn) as scope:
         for article in articles:
             try:
                 price_currency, tiers = to_tiers(article, currency)
@@ -191,12 +188,7 @@ async def _update_prices(
                 updated += 1
             else:
                 unchanged += 1
-        keep = not dry_run and (mode == "partial" or not errors)
-    finally:
-        if keep:
-            await outer.commit()
-        else:
-            await outer.rollback()
+        scope.keep = not dry_run and (mode == "partial" or not errors)
     return ImportReport(
         dry_run=dry_run,
         mode=mode,
@@ -207,5 +199,5 @@ async def _update_prices(
         unchanged=unchanged,
         failed=failed,
         errors=sorted(errors, key=lambda e: (e.row, e.column)),
-        saved=keep,
+        saved=scope.keep,
     )

@@ -34,6 +34,24 @@ class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
     """Whether anything was written (False for dry runs and for failed all-or-nothing imports)."""
 
 
+class ImportScope:
+    """An import's own (nested) transaction: kept only if ``keep`` is set True before it ends."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._tx = conn.transaction()
+        self.keep = False
+
+    async def __aenter__(self) -> ImportScope:
+        await self._tx.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.keep and exc[0] is None:
+            await self._tx.commit()
+        else:
+            await self._tx.rollback()
+
+
 Progress = Callable[[int, int], Awaitable[None]]
 """Called now and then with (products done, errors so far)."""
 
@@ -74,10 +92,7 @@ async def import_products(
     """
     vendor_id = vendor_of(actor, write=True)
     created = updated = unchanged = failed = products = variants = 0
-    outer = conn.transaction()
-    await outer.start()
-    keep = False
-    try:
+    async with ImportScope(conn) as scope:
         for product in parsed:
             if progress is not None and products % 25 == 0:
                 await progress(products, len(errors))
@@ -100,12 +115,7 @@ async def import_products(
                 updated += 1
             else:
                 unchanged += 1
-        keep = not dry_run and (mode == "partial" or not errors)
-    finally:
-        if keep:
-            await outer.commit()
-        else:
-            await outer.rollback()
+        scope.keep = not dry_run and (mode == "partial" or not errors)
     return ImportReport(
         dry_run=dry_run,
         mode=mode,
@@ -116,7 +126,7 @@ async def import_products(
         unchanged=unchanged,
         failed=failed,
         errors=sorted(errors, key=lambda e: (e.row, e.column)),
-        saved=keep,
+        saved=scope.keep,
     )
 
 

@@ -7,12 +7,11 @@ Changes that affect search enqueue ``ProductsChanged`` in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import msgspec
 
-from marketplace.core import audit
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from marketplace.core.errors import Forbidden, InvalidTransition, NotFound, RuleViolation, StaleWrite
@@ -21,7 +20,6 @@ from vendors import repository as repo
 from vendors.attributes import check_attributes, missing_required
 from vendors.commands import LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, TierIn, WarehouseIn
 from vendors.models import (
-    OPERATOR_TRANSITIONS,
     VENDOR_TRANSITIONS,
     PriceList,
     Product,
@@ -198,7 +196,9 @@ async def save_product(
             product = await repo.update_product(conn, product.id, vendor_id=vendor_id, fields=fields)
             changed = True
             if sensitive and product.status == ProductStatus.LIVE:
-                product = await _move(conn, actor, product, ProductStatus.PENDING_REVIEW, "sensitive fields changed")
+                product = await move_status(
+                    conn, actor, product, ProductStatus.PENDING_REVIEW, "sensitive fields changed"
+                )
     before = {v.sku: v for v in await repo.list_variants(conn, [product.id], vendor_id=vendor_id)}
     before_tiers = await repo.list_tiers(conn, [v.id for v in before.values()], vendor_id=vendor_id)
     others = await repo.get_variants_by_sku(conn, [v["sku"] for v in variants], vendor_id=vendor_id)
@@ -225,7 +225,9 @@ async def save_product(
     return product, changed
 
 
-async def _move(conn: Connection, actor: Actor, product: Product, target: ProductStatus, reason: str | None) -> Product:
+async def move_status(
+    conn: Connection, actor: Actor, product: Product, target: ProductStatus, reason: str | None
+) -> Product:
     moved = await repo.set_product_status(
         conn, product.id, vendor_id=product.vendor_id, status=target, reason=reason, version=product.version
     )
@@ -282,35 +284,7 @@ async def change_status(conn: Connection, actor: Actor, product_id: int, target:
         raise RuleViolation(
             "company.not_verified", "Your company is awaiting verification; you can publish once it is verified."
         )
-    return await _move(conn, actor, product, target, None)
-
-
-async def moderate(conn: Connection, actor: Actor, product_id: int, *, approve: bool, reason: str | None) -> Product:
-    """Operators approve (live) or reject (with a reason the vendor sees) a product awaiting review."""
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
-    vendor_id = await conn.fetchval("SELECT vendor_id FROM product WHERE id = $1", product_id)
-    product = await repo.lock_product(conn, product_id, vendor_id=vendor_id) if vendor_id else None
-    if product is None:
-        raise NotFound("product.not_found", "No such product.")
-    target = ProductStatus.LIVE if approve else ProductStatus.REJECTED
-    if target not in OPERATOR_TRANSITIONS.get(product.status, frozenset()):
-        raise InvalidTransition(
-            "product.invalid_transition", "Only products awaiting review (or live ones, to take down) can be moderated."
-        )
-    if not approve and not reason:
-        raise RuleViolation("product.reason_required", "Give a reason; the vendor will see it.", field="reason")
-    moved = await _move(conn, actor, product, target, reason)
-    await audit.record(
-        conn,
-        "product.approved" if approve else "product.rejected",
-        actor=actor,
-        company_id=product.vendor_id,
-        target_type="product",
-        target_id=product_id,
-        reason=reason,
-    )
-    return moved
+    return await move_status(conn, actor, product, target, None)
 
 
 async def set_prices(conn: Connection, actor: Actor, items: Sequence[PricesIn]) -> int:
@@ -435,122 +409,6 @@ async def today(conn: Connection) -> date:
     value = await conn.fetchval("SELECT (now() AT TIME ZONE 'UTC')::date")
     assert isinstance(value, date)
     return value
-
-
-class ReviewItem(msgspec.Struct, frozen=True, kw_only=True):
-    product: Product
-    vendor_name: str
-    previous_status: str | None
-    changes: list[str]
-    """What changed since it was last live, as readable lines (title, brand, attributes)."""
-
-
-REVIEW_QUEUE = """
-SELECT p.id, p.vendor_id, c.legal_name AS vendor_name,
-       (SELECT h.from_status::text FROM product_status_history h
-        WHERE h.product_id = p.id AND h.to_status = 'pending_review' ORDER BY h.id DESC LIMIT 1) AS previous_status
-FROM product p JOIN company c ON c.id = p.vendor_id
-WHERE p.status = 'pending_review'
-ORDER BY p.updated_at, p.id
-LIMIT $1
-"""
-
-
-async def review_queue(conn: Connection, actor: Actor, *, limit: int = 100) -> list[ReviewItem]:
-    """Operators only: products awaiting review, oldest first."""
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
-    items = []
-    for row in await conn.fetch(REVIEW_QUEUE, limit):
-        product = await repo.get_product(conn, row["id"], vendor_id=row["vendor_id"])
-        assert product is not None
-        was_live = row["previous_status"] == "live"
-        changes = [f"{k}: {v}" for k, v in sorted(product.attributes.items())] if not was_live else []
-        items.append(
-            ReviewItem(
-                product=product,
-                vendor_name=row["vendor_name"],
-                previous_status=row["previous_status"],
-                changes=changes,
-            )
-        )
-    return items
-
-
-class OpenReport(msgspec.Struct, frozen=True, kw_only=True):
-    id: int
-    product_id: int
-    product_title: str
-    product_status: str
-    vendor_name: str
-    reason: str
-    reporter_email: str
-    created_at: datetime
-
-
-async def report_listing(conn: Connection, actor: Actor, product_id: int, reason: str) -> None:
-    """Anyone signed in reports a live listing (one open report per person and listing)."""
-    live = await conn.fetchval(
-        "SELECT 1 FROM product p JOIN company c ON c.id = p.vendor_id"
-        " WHERE p.id = $1 AND p.status = 'live' AND c.status = 'verified'",
-        product_id,
-    )
-    if live is None:
-        raise NotFound("product.not_found", "No such product.")
-    reason = reason.strip()
-    if not 3 <= len(reason) <= 2000:
-        raise RuleViolation("report.reason_required", "Tell us in a few words what is wrong.", field="reason")
-    await conn.execute(
-        "INSERT INTO listing_report (product_id, reporter_user_id, reporter_company_id, reason)"
-        " SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM listing_report"
-        " WHERE product_id = $1 AND reporter_user_id = $2 AND resolved_at IS NULL)",
-        product_id,
-        actor.user_id,
-        actor.company_id,
-        reason,
-    )
-    await audit.record(conn, "product.reported", actor=actor, target_type="product", target_id=product_id)
-
-
-OPEN_REPORTS = """
-SELECT r.id, r.product_id, p.title AS product_title, p.status::text AS product_status, c.legal_name AS vendor_name,
-       r.reason, u.email AS reporter_email, r.created_at
-FROM listing_report r JOIN product p ON p.id = r.product_id JOIN company c ON c.id = p.vendor_id
-JOIN app_user u ON u.id = r.reporter_user_id
-WHERE r.resolved_at IS NULL
-ORDER BY r.created_at, r.id
-LIMIT 200
-"""
-
-
-async def open_reports(conn: Connection, actor: Actor) -> list[OpenReport]:
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
-    return [OpenReport(**r) for r in await conn.fetch(OPEN_REPORTS)]
-
-
-async def resolve_report(
-    conn: Connection, actor: Actor, report_id: int, *, take_down: bool, reason: str | None
-) -> None:
-    """Dismiss a report, or take the listing down (rejected, with the reason the vendor sees)."""
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
-    product_id = await conn.fetchval(
-        "SELECT product_id FROM listing_report WHERE id = $1 AND resolved_at IS NULL FOR UPDATE", report_id
-    )
-    if product_id is None:
-        raise NotFound("report.not_found", "No such open report.")
-    if take_down:
-        status = await conn.fetchval("SELECT status::text FROM product WHERE id = $1", product_id)
-        if status == "live":
-            await moderate(conn, actor, product_id, approve=False, reason=reason)
-    await conn.execute(
-        "UPDATE listing_report SET resolved_at = now(), resolution = $2, resolved_by = $3"
-        " WHERE product_id = $1 AND resolved_at IS NULL",
-        product_id,
-        "taken_down" if take_down else "dismissed",
-        actor.user_id,
-    )
 
 
 class LinkedProduct(msgspec.Struct, frozen=True, kw_only=True):

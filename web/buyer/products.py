@@ -15,7 +15,7 @@ from marketplace.core.actor import CurrentActor, MaybeActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
 from marketplace.core.storage import LocalStorage
-from vendors import media, service, storefront
+from vendors import media, moderation, storefront
 from web.session import redirect
 
 
@@ -31,7 +31,7 @@ async def report(request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor,
     """Anyone signed in can report a listing; it lands in the operators' moderation queue."""
     form = await request.form()
     try:
-        await service.report_listing(conn, actor, product_id, str(form.get("reason") or "")[:2000])
+        await moderation.report_listing(conn, actor, product_id, str(form.get("reason") or "")[:2000])
     except DomainError as exc:
         if exc.status == 404:
             raise

@@ -10,14 +10,14 @@ from litestar.response import Template
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
-from vendors import service
+from vendors import moderation
 from web.session import redirect
 
 
 @get("/operator/products", name="operator_products")
 async def queue(conn: Tx, actor: CurrentActor) -> Template:
-    items = await service.review_queue(conn, actor)
-    reports = await service.open_reports(conn, actor)
+    items = await moderation.review_queue(conn, actor)
+    reports = await moderation.open_reports(conn, actor)
     return Template(
         template_name="operator/products.html", context={"actor": actor, "items": items, "reports": reports}
     )
@@ -29,7 +29,7 @@ async def decide(request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor,
     approve = form.get("action") == "approve"
     reason = str(form.get("reason") or "").strip()[:2000] or None
     try:
-        await service.moderate(conn, actor, product_id, approve=approve, reason=reason)
+        await moderation.moderate(conn, actor, product_id, approve=approve, reason=reason)
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -43,7 +43,7 @@ async def resolve(request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor
     take_down = form.get("action") == "take_down"
     reason = str(form.get("reason") or "").strip()[:2000] or None
     try:
-        await service.resolve_report(conn, actor, report_id, take_down=take_down, reason=reason)
+        await moderation.resolve_report(conn, actor, report_id, take_down=take_down, reason=reason)
     except DomainError as exc:
         if exc.status == 404:
             raise
