@@ -122,3 +122,19 @@ async def add_attribute(conn: Connection, actor: Actor, category_id: int, cmd: A
         conn, "category.attribute_defined", actor=actor, target_type="category", target_id=category_id, code=cmd.code
     )
     return definition
+
+
+async def all_categories(conn: Connection) -> list[Category]:
+    """The tree as a flat list (public: vendors pick from it, buyers browse it)."""
+    return await repo.list_categories(conn)
+
+
+async def definitions_for(conn: Connection, slug: str | None) -> list[AttributeDefinition]:
+    """The attribute definitions a product in this category fills (inherited ones included)."""
+    category = await repo.get_category_by_slug(conn, slug) if slug else None
+    return await repo.list_attribute_definitions(conn, category.id) if category else []
+
+
+async def slug_of(conn: Connection, category_id: int | None) -> str | None:
+    category = await repo.get_category(conn, category_id) if category_id else None
+    return category.slug if category else None

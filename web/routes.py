@@ -11,7 +11,7 @@ from web import auth, company
 from web.buyer import products
 from web.home import home, status
 from web.operator import audit, categories, moderation, verification
-from web.vendor import catalog
+from web.vendor import catalog, editor
 
 
 def web_router() -> Router:
@@ -25,6 +25,7 @@ def web_router() -> Router:
             *verification.ROUTES,
             *audit.ROUTES,
             *products.ROUTES,
+            *editor.ROUTES,
             *catalog.ROUTES,
             *moderation.ROUTES,
             *categories.ROUTES,
