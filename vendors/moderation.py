@@ -12,7 +12,7 @@ from marketplace.core.db import Connection
 from marketplace.core.errors import InvalidTransition, NotFound, RuleViolation
 from vendors import repository as repo
 from vendors.models import OPERATOR_TRANSITIONS, Product, ProductStatus
-from vendors.service import move_status
+from vendors.service import move_status, review_snapshot
 
 
 async def moderate(conn: Connection, actor: Actor, product_id: int, *, approve: bool, reason: str | None) -> Product:
@@ -43,16 +43,23 @@ async def moderate(conn: Connection, actor: Actor, product_id: int, *, approve: 
     return moved
 
 
+class Change(msgspec.Struct, frozen=True, kw_only=True):
+    field: str
+    before: str | None
+    """None for a listing that was never live."""
+    after: str
+
+
 class ReviewItem(msgspec.Struct, frozen=True, kw_only=True):
     product: Product
     vendor_name: str
     previous_status: str | None
-    changes: list[str]
-    """What changed since it was last live, as readable lines (title, brand, attributes)."""
+    changes: list[Change]
+    """For a listing that was live: what changed since it was approved; for a new one: what it says."""
 
 
 REVIEW_QUEUE = """
-SELECT p.id, p.vendor_id, c.legal_name AS vendor_name,
+SELECT p.id, p.vendor_id, c.legal_name AS vendor_name, p.live_snapshot,
        (SELECT h.from_status::text FROM product_status_history h
         WHERE h.product_id = p.id AND h.to_status = 'pending_review' ORDER BY h.id DESC LIMIT 1) AS previous_status
 FROM product p JOIN company c ON c.id = p.vendor_id
@@ -70,8 +77,16 @@ async def review_queue(conn: Connection, actor: Actor, *, limit: int = 100) -> l
     for row in await conn.fetch(REVIEW_QUEUE, limit):
         product = await repo.get_product(conn, row["id"], vendor_id=row["vendor_id"])
         assert product is not None
-        was_live = row["previous_status"] == "live"
-        changes = [f"{k}: {v}" for k, v in sorted(product.attributes.items())] if not was_live else []
+        current = review_snapshot(product)
+        before: dict[str, str] | None = row["live_snapshot"]
+        if before:
+            changes = [
+                Change(field=k, before=before.get(k, ""), after=current.get(k, ""))
+                for k in sorted(set(before) | set(current))
+                if before.get(k, "") != current.get(k, "")
+            ]
+        else:
+            changes = [Change(field=k, before=None, after=v) for k, v in current.items() if v]
         items.append(
             ReviewItem(
                 product=product,

@@ -17,7 +17,7 @@ from marketplace.core.db import Connection
 from marketplace.core.errors import Forbidden, InvalidTransition, NotFound, RuleViolation, StaleWrite
 from marketplace.core.events import products_changed
 from vendors import repository as repo
-from vendors.attributes import check_attributes, missing_required
+from vendors.attributes import check_attributes, display, missing_required
 from vendors.commands import LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, TierIn, WarehouseIn
 from vendors.models import (
     VENDOR_TRANSITIONS,
@@ -234,8 +234,25 @@ async def move_status(
     if moved is None:
         raise StaleWrite("product.changed", "Someone else changed this product meanwhile; reload and try again.")
     await repo.insert_product_history(conn, product.id, product.status, target, reason, actor.user_id)
+    if target == ProductStatus.LIVE:
+        # Remember what was approved, so a later edit can be reviewed as a diff.
+        await conn.execute("UPDATE product SET live_snapshot = $2 WHERE id = $1", product.id, review_snapshot(moved))
     await products_changed(conn, [product.id])
     return moved
+
+
+def review_snapshot(product: Product) -> dict[str, str]:
+    """The fields a reviewer judges, as readable text (attributes as "40 mm")."""
+    snapshot = {
+        "title": product.title,
+        "description": product.description,
+        "brand": product.brand or "",
+        "category": str(product.category_id or ""),
+        "unit": product.unit,
+        "pack size": str(product.pack_size),
+    }
+    snapshot.update({f"attribute {code}": display(value) for code, value in sorted(product.attributes.items())})
+    return snapshot
 
 
 async def get_product(conn: Connection, actor: Actor, product_id: int) -> ProductDetail:

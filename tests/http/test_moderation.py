@@ -44,6 +44,10 @@ async def test_submit_review_reject_resubmit_approve(client: httpx.AsyncClient, 
     changed["title"] = "Hexagon head screw DIN 933, A2 (new packaging)"
     saved = (await client.put("/api/v1/catalog/products", json=changed, headers=api)).json()["product"]
     assert saved["status"] == "pending_review"
+    queue = await client.get("/operator/products")
+    assert "<del>Hexagon head screw DIN 933, stainless A2</del>" in queue.text
+    assert "<ins>Hexagon head screw DIN 933, A2 (new packaging)</ins>" in queue.text
+    assert "attribute material" not in queue.text  # unchanged fields are not listed
 
 
 async def test_the_queue_is_for_operators_only(client: httpx.AsyncClient, conn: Connection) -> None:
