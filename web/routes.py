@@ -11,7 +11,7 @@ from web import auth, company
 from web.buyer import products
 from web.home import home, status
 from web.operator import audit, categories, moderation, verification
-from web.vendor import catalog, editor
+from web.vendor import catalog, editor, offers
 
 
 def web_router() -> Router:
@@ -26,6 +26,7 @@ def web_router() -> Router:
             *audit.ROUTES,
             *products.ROUTES,
             *editor.ROUTES,
+            *offers.ROUTES,
             *catalog.ROUTES,
             *moderation.ROUTES,
             *categories.ROUTES,
