@@ -115,6 +115,10 @@ class Article(msgspec.Struct, frozen=True, kw_only=True):
     ean: str | None
     country_of_origin: str | None
     features: tuple[Feature, ...]
+    feature_system: str | None = None
+    """REFERENCE_FEATURE_SYSTEM_NAME, e.g. ECLASS-13.0."""
+    feature_group: str | None = None
+    """REFERENCE_FEATURE_GROUP_ID: the classification class the features follow (e.g. ECLASS 23110101)."""
     order_unit: str | None
     content_unit: str | None
     units_per_order_unit: Decimal | None
@@ -550,6 +554,8 @@ def _article(el: _Element, line: int) -> Iterator[Article | ArticleError]:
         country_of_origin=_one_text(_kids(_one(kids, "PRODUCT_LOGISTIC_DETAILS")), "COUNTRY_OF_ORIGIN")
         or _one_text(details, "COUNTRY_OF_ORIGIN"),
         features=_features(kids, problems),
+        feature_system=_feature_reference(kids, "REFERENCE_FEATURE_SYSTEM_NAME"),
+        feature_group=_feature_reference(kids, "REFERENCE_FEATURE_GROUP_ID"),
         order_unit=_one_text(order, "ORDER_UNIT"),
         content_unit=_one_text(order, "CONTENT_UNIT"),
         units_per_order_unit=problems.decimal(_one_text(order, "NO_CU_PER_OU"), "NO_CU_PER_OU", positive=True),
@@ -582,6 +588,13 @@ def _ean(details: _Kids) -> str | None:
         if (pid.get("type") or "").strip().lower() in _EAN_TYPES and (value := _text(pid)) is not None:
             return value
     return _one_text(details, "EAN")
+
+
+def _feature_reference(kids: _Kids, name: str) -> str | None:
+    for block in _all(kids, "PRODUCT_FEATURES", "ARTICLE_FEATURES"):
+        if (value := _one_text(_kids(block), name)) is not None:
+            return value
+    return None
 
 
 def _features(kids: _Kids, problems: _Problems) -> tuple[Feature, ...]:

@@ -5,7 +5,9 @@ Mapping: SUPPLIER_PID → SKU (one variant of the same SKU), DESCRIPTION_SHORT/L
 MANUFACTURER_NAME → brand, MANUFACTURER_PID → MPN, GTIN/EAN → GTIN, ORDER_UNIT (UN/ECE code) → unit,
 NO_CU_PER_OU → pack size, QUANTITY_MIN/INTERVAL → MOQ/increment (in order units × pack size),
 net list or net customer prices per PRICE_QUANTITY with LOWER_BOUND tiers → list price tiers. Features
-are not mapped to category attributes yet (vendors assign categories in the editor).
+become category attributes when REFERENCE_FEATURE_GROUP_ID (or a catalog group id) equals a category's
+classification code (ECLASS or UNSPSC) and the feature's name is the attribute's code, label or one of
+its aliases ("Länge" → length); FUNIT codes (MMT, MMK, ...) become unit symbols.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from babel.numbers import get_currency_precision
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from vendors import bmecat, csvio
+from vendors import repository as repo
 from vendors.commands import PricesIn, ProductIn, TierIn, VariantIn
 from vendors.imports import ImportReport, ImportScope, Progress, import_products
 from vendors.service import FieldErrors, set_prices, vendor_of
@@ -71,8 +74,52 @@ def to_tiers(article: bmecat.Article, default_currency: str | None) -> tuple[str
     return currency, tiers
 
 
-def to_product(article: bmecat.Article, default_currency: str | None) -> ProductIn:
+# UN/ECE Recommendation 20 unit codes as BMEcat files write them → our unit symbols (vendors/units.py).
+FEATURE_UNITS = {
+    "MMT": "mm",
+    "CMT": "cm",
+    "MTR": "m",
+    "MMK": "mm2",
+    "CMK": "cm2",
+    "MTK": "m2",
+    "GRM": "g",
+    "KGM": "kg",
+    "MLT": "ml",
+    "LTR": "l",
+    "VLT": "V",
+    "AMP": "A",
+    "WTT": "W",
+    "KWT": "kW",
+    "CEL": "°C",
+    "BAR": "bar",
+    "HTZ": "Hz",
+    "C62": "pcs",
+}
+
+FeatureMap = dict[str, tuple[str, dict[str, str]]]
+
+
+def features_to_attributes(article: bmecat.Article, features: FeatureMap) -> tuple[str | None, dict[str, str]]:
+    """The category (by the features' classification class) and the features it knows, as raw values."""
+    mapped = features.get(article.feature_group or "") or next(
+        (features[g] for g in article.group_ids if g in features), None
+    )
+    if mapped is None:
+        return None, {}
+    slug, names = mapped
+    attributes = {}
+    for feature in article.features:
+        code = names.get(feature.name.strip().lower())
+        if code is None or not feature.values:
+            continue  # suppliers send many more features than a category defines
+        unit = FEATURE_UNITS.get(feature.unit or "", feature.unit or "")
+        attributes[code] = f"{feature.values[0]} {unit}".strip()
+    return slug, attributes
+
+
+def to_product(article: bmecat.Article, default_currency: str | None, features: FeatureMap | None = None) -> ProductIn:
     currency, tiers = to_tiers(article, default_currency)
+    category, attributes = features_to_attributes(article, features or {})
     pack = article.units_per_order_unit or Decimal(1)
     if pack != pack.to_integral_value() or pack < 1:
         raise ValueError("NO_CU_PER_OU", "must be a whole number of units")
@@ -89,6 +136,8 @@ def to_product(article: bmecat.Article, default_currency: str | None) -> Product
         moq=max(moq, int(pack)),
         increment=max(increment, int(pack)),
         currency=currency,
+        category=category,
+        attributes=attributes,
         country_of_origin=article.country_of_origin
         if article.country_of_origin and len(article.country_of_origin) == 2
         else None,
@@ -120,6 +169,7 @@ async def import_bmecat(
         stream.seek(0)
     errors: list[csvio.RowError] = []
     header: list[bmecat.Header] = []
+    features = await repo.feature_map(conn)
     records = bmecat.read(stream)
 
     def products() -> Iterator[csvio.ParsedProduct]:
@@ -133,7 +183,7 @@ async def import_bmecat(
                     price_updates.append(record)
                     continue
                 try:
-                    command = to_product(record, header[0].currency if header else None)
+                    command = to_product(record, header[0].currency if header else None, features)
                 except ValueError as exc:
                     column, reason = exc.args
                     errors.append(csvio.RowError(row=record.line, column=column, reason=reason))

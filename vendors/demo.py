@@ -26,6 +26,7 @@ CATEGORIES: list[tuple[str, str, str | None, str | None, list[dict[str, Any]]]] 
         [
             {
                 "code": "material",
+                "aliases": ["Werkstoff", "Werkstoffqualität"],
                 "label": "Material",
                 "type": "enum",
                 "enum_values": ["A2", "A4", "8.8", "10.9", "steel zinc plated"],
@@ -40,12 +41,14 @@ CATEGORIES: list[tuple[str, str, str | None, str | None, list[dict[str, Any]]]] 
         [
             {
                 "code": "thread",
+                "aliases": ["Gewinde", "Gewindegröße"],
                 "label": "Thread",
                 "type": "enum",
                 "enum_values": ["M3", "M4", "M5", "M6", "M8", "M10", "M12", "M16"],
             },
             {
                 "code": "length",
+                "aliases": ["Länge", "Nennlänge"],
                 "label": "Length",
                 "type": "number",
                 "dimension": "length",
@@ -63,6 +66,7 @@ CATEGORIES: list[tuple[str, str, str | None, str | None, list[dict[str, Any]]]] 
         [
             {
                 "code": "thread",
+                "aliases": ["Gewinde", "Gewindegröße"],
                 "label": "Thread",
                 "type": "enum",
                 "enum_values": ["M3", "M4", "M5", "M6", "M8", "M10", "M12", "M16"],
@@ -76,9 +80,17 @@ CATEGORIES: list[tuple[str, str, str | None, str | None, list[dict[str, Any]]]] 
         None,
         "23050101",
         [
-            {"code": "bore", "label": "Bore diameter", "type": "number", "dimension": "length", "display_unit": "mm"},
+            {
+                "aliases": ["Innendurchmesser", "Bohrung"],
+                "code": "bore",
+                "label": "Bore diameter",
+                "type": "number",
+                "dimension": "length",
+                "display_unit": "mm",
+            },
             {
                 "code": "outer_diameter",
+                "aliases": ["Außendurchmesser"],
                 "label": "Outer diameter",
                 "type": "number",
                 "dimension": "length",
@@ -94,9 +106,17 @@ CATEGORIES: list[tuple[str, str, str | None, str | None, list[dict[str, Any]]]] 
         None,
         "27060101",
         [
-            {"code": "cores", "label": "Cores", "type": "number", "dimension": "count", "display_unit": "pcs"},
+            {
+                "aliases": ["Aderzahl", "Adern"],
+                "code": "cores",
+                "label": "Cores",
+                "type": "number",
+                "dimension": "count",
+                "display_unit": "pcs",
+            },
             {
                 "code": "cross_section",
+                "aliases": ["Leiterquerschnitt", "Querschnitt"],
                 "label": "Cross-section",
                 "type": "number",
                 "dimension": "area",

@@ -79,12 +79,12 @@ async def list_attribute_definitions(conn: Connection, category_id: int) -> list
 
 UPSERT_DEFINITION = f"""
 INSERT INTO attribute_definition
-    (category_id, code, label, type, dimension, display_unit, enum_values, required, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    (category_id, code, label, type, dimension, display_unit, enum_values, required, position, aliases)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (category_id, code) DO UPDATE
 SET label = EXCLUDED.label, type = EXCLUDED.type, dimension = EXCLUDED.dimension,
     display_unit = EXCLUDED.display_unit, enum_values = EXCLUDED.enum_values, required = EXCLUDED.required,
-    position = EXCLUDED.position
+    position = EXCLUDED.position, aliases = EXCLUDED.aliases
 RETURNING {DEFINITION_COLUMNS}
 """
 
@@ -101,9 +101,20 @@ async def upsert_attribute_definition(
     enum_values: list[str] | None = None,
     required: bool = False,
     position: int = 0,
+    aliases: list[str] | None = None,
 ) -> AttributeDefinition:
     row = await conn.fetchrow(
-        UPSERT_DEFINITION, category_id, code, label, type, dimension, display_unit, enum_values, required, position
+        UPSERT_DEFINITION,
+        category_id,
+        code,
+        label,
+        type,
+        dimension,
+        display_unit,
+        enum_values,
+        required,
+        position,
+        aliases or [],
     )
     assert row is not None
     return AttributeDefinition(**row)
@@ -482,3 +493,33 @@ ORDER BY s.variant_id, w.name
 
 async def list_stock(conn: Connection, variant_ids: Sequence[int], *, vendor_id: int) -> list[StockLevel]:
     return [StockLevel(**r) for r in await conn.fetch(LIST_STOCK, list(variant_ids), vendor_id)]
+
+
+FEATURE_MAP = """
+WITH RECURSIVE tree AS (
+    SELECT id, id AS root, classification_code FROM category WHERE classification_code IS NOT NULL
+    UNION ALL
+    SELECT c.parent_id, t.root, t.classification_code FROM category c JOIN tree t ON c.id = t.id
+    WHERE c.parent_id IS NOT NULL
+)
+SELECT t.classification_code, root.slug, d.code, d.label, d.aliases
+FROM tree t JOIN category root ON root.id = t.root JOIN attribute_definition d ON d.category_id = t.id
+ORDER BY t.root, d.position, d.code
+"""
+
+
+async def feature_map(conn: Connection) -> dict[str, tuple[str, dict[str, str]]]:
+    """Classification code → (category slug, {lower-case code, label or alias → attribute code}).
+
+    When several categories carry the same code, the oldest one wins.
+    """
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for r in await conn.fetch(FEATURE_MAP):
+        _, names = out.setdefault(r["classification_code"], (r["slug"], {}))
+        for name in (r["code"], r["label"], *r["aliases"]):
+            names.setdefault(name.lower(), r["code"])
+    for r in await conn.fetch(
+        "SELECT classification_code, slug FROM category WHERE classification_code IS NOT NULL ORDER BY id"
+    ):
+        out.setdefault(r["classification_code"], (r["slug"], {}))
+    return out

@@ -68,6 +68,28 @@ async def test_new_catalog_then_price_update(client: httpx.AsyncClient, conn: Co
     assert [tuple(t) for t in tiers] == [(1, 1295, 1), (1000, 1160, 1)]
 
 
+async def test_features_become_attributes_of_the_classified_category(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    """REFERENCE_FEATURE_GROUP_ID 23110101 is the demo "screws" class; "Länge 40 mm" becomes length = 40 mm."""
+    from vendors.demo import ensure_categories
+
+    await ensure_categories(conn)
+    vendor = await make_company(conn, kind="vendor", people={"admin": ["admin"]})
+    api = bearer(await make_token(conn, vendor))
+    report = (await _post(client, api, "new_catalog.xml", mode="partial")).json()
+    assert report["created"] == 3
+    row = await conn.fetchrow(
+        "SELECT c.slug, p.attributes FROM product p JOIN category c ON c.id = p.category_id"
+        " WHERE p.vendor_id = $1 AND p.sku = 'NT-933-0840-A2'",
+        vendor.id,
+    )
+    assert row["slug"] == "screws"
+    assert row["attributes"]["length"] == {"value": "40", "unit": "mm", "base": "40", "base_unit": "mm"}
+    assert row["attributes"]["thread"] == {"value": "M8"}
+    assert row["attributes"]["material"] == {"value": "A2"}
+
+
 async def test_xml_bombs_and_external_entities_are_refused(client: httpx.AsyncClient, conn: Connection) -> None:
     vendor = await make_company(conn, kind="vendor", people={"admin": ["admin"]})
     api = bearer(await make_token(conn, vendor))

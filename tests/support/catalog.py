@@ -18,7 +18,7 @@ async def make_screw_category(conn: Connection) -> str:
         name="Screws",
         slug=f"screws-{suffix}",
         classification_system="ECLASS",
-        classification_code="23110101",
+        classification_code=f"99{int(suffix, 16) % 1_000_000:06d}",  # unique; the real 23110101 is the demo tree's
     )
     await repo.upsert_attribute_definition(
         conn, category_id=root.id, code="material", label="Material", type="text", position=3

@@ -124,6 +124,8 @@ def test_hex_bolt_is_read_exactly() -> None:
             Feature(name="Länge", values=("40",), unit="mm"),
             Feature(name="Werkstoff", values=("A2",), unit=None),
         ),
+        feature_system="ECLASS-13.0",
+        feature_group="23110101",
         order_unit="C62",
         content_unit="C62",
         units_per_order_unit=Decimal(1),
