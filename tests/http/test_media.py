@@ -78,3 +78,27 @@ async def test_upload_check_and_serve(media_client: httpx.AsyncClient, conn: Con
         headers=intruder,
     )
     assert r.status_code == 404
+
+
+async def test_editor_page_uploads_media(media_client: httpx.AsyncClient, conn: Connection) -> None:
+    from tests.support.accounts import csrf, sign_in
+
+    vendor = await make_company(conn, kind="vendor", people={"admin": ["admin"]})
+    api = bearer(await make_token(conn, vendor))
+    category = await make_screw_category(conn)
+    product = await media_client.put("/api/v1/catalog/products", json=screw_product(category), headers=api)
+    pid = product.json()["product"]["id"]
+    await sign_in(media_client, vendor.emails["admin"])
+
+    async def upload(data: bytes, kind: str) -> httpx.Response:
+        return await media_client.post(
+            f"/vendor/catalog/products/{pid}/media",
+            files={"file": ("f", data)},
+            data={"kind": kind, "title": "Front"},
+            headers=csrf(media_client),
+        )
+
+    assert (await upload(b"GIF89a not allowed", "image")).headers["location"].endswith("media=media.type#media")
+    assert (await upload(PNG, "image")).headers["location"].endswith("media=saved#media")
+    page = await media_client.get(f"/vendor/catalog/products/{pid}")
+    assert "image: Front" in page.text

@@ -7,17 +7,20 @@ The same ``save_product`` as the API and imports. While typing, htmx posts the f
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.datastructures import State, UploadFile
 from litestar.params import FromQuery
 from litestar.response import Template
 
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import Connection, PathId, Tx
 from marketplace.core.errors import DomainError
-from vendors import categories, service
+from marketplace.core.storage import LocalStorage
+from vendors import categories, media, service
 from vendors.attributes import display
 from vendors.commands import ProductIn
 from vendors.csvio import format_prices, parse_prices
@@ -124,7 +127,11 @@ async def edit_product(conn: Tx, actor: CurrentActor, product_id: PathId) -> Tem
     values = _values_of(detail, slug)
     return Template(
         template_name="vendor/editor.html",
-        context={**await _context(conn, actor, values, slug), "product": detail.product},
+        context={
+            **await _context(conn, actor, values, slug),
+            "product": detail.product,
+            "files": await media.list_media(conn, product_id),
+        },
     )
 
 
@@ -163,4 +170,36 @@ async def save(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Response[A
     return Template(template_name="vendor/editor.html", context={**context, "errors": errors}, status_code=422)
 
 
-ROUTES = [new_product, edit_product, validate, save]
+@post("/vendor/catalog/products/{product_id:int}/media", request_max_body_size=26 * 1024 * 1024)
+async def upload_media(
+    request: AnyRequest, conn: Tx, actor: CurrentActor, product_id: PathId, state: State
+) -> Response[Any]:
+    """Images (PNG, JPEG, WebP) and PDF documents from the editor page; the same checks as the API."""
+    await media.require_own_product(conn, actor, product_id)
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        return redirect(f"/vendor/catalog/products/{product_id}?media=missing#media")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await upload.read(1024 * 1024):
+            yield chunk
+
+    try:
+        async with conn.transaction():
+            await media.add_media(
+                conn,
+                actor,
+                LocalStorage(state.settings.storage_dir),
+                product_id,
+                kind=str(form.get("kind") or ""),
+                title=str(form.get("title") or ""),
+                filename=upload.filename or "",
+                chunks=chunks(),
+            )
+    except DomainError as exc:
+        return redirect(f"/vendor/catalog/products/{product_id}?media={exc.code}#media")
+    return redirect(f"/vendor/catalog/products/{product_id}?media=saved#media")
+
+
+ROUTES = [new_product, edit_product, validate, save, upload_media]
