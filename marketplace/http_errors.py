@@ -19,7 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from marketplace.core.errors import ConstraintErrors, DomainError, domain_error_for
+from marketplace.core.errors import ConstraintErrors, DomainError, FieldErrors, domain_error_for
 
 log = structlog.get_logger("tradeyard.errors")
 
@@ -146,10 +146,9 @@ def make_exception_handlers(constraints: ConstraintErrors) -> dict[type[Exceptio
         if exc.status == 401 and not wants_json(request):
             return sign_in_redirect(request)
         if wants_json(request):
-            many = getattr(exc, "errors", None)
             errors: list[dict[str, Any]] | None
-            if isinstance(many, dict):
-                errors = [{"field": f, "reason": r} for f, r in many.items()]
+            if isinstance(exc, FieldErrors):
+                errors = [{"field": f, "reason": r} for f, r in exc.errors.items()]
             else:
                 errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
             return problem(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
@@ -13,7 +12,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import RuleViolation
-from marketplace.core.storage import LocalStorage
+from marketplace.core.storage import LocalStorage, chunks_of
 from vendors import bmecat_import, imports, media, service, storefront
 from vendors.commands import LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
 from vendors.models import PriceList, ProductStatus, Warehouse
@@ -167,10 +166,6 @@ class CatalogController(Controller):
         if not isinstance(upload, UploadFile):
             raise RuleViolation("media.file", "Send the file as multipart field `file`.", field="file")
 
-        async def chunks() -> AsyncIterator[bytes]:
-            while chunk := await upload.read(1024 * 1024):
-                yield chunk
-
         return await media.add_media(
             conn,
             actor,
@@ -179,7 +174,7 @@ class CatalogController(Controller):
             kind=str(form.get("kind") or ""),
             title=str(form.get("title") or ""),
             filename=upload.filename or "",
-            chunks=chunks(),
+            chunks=chunks_of(upload),
         )
 
     @get("/offers/{variant_id:int}/quote", summary="The price your company pays for a quantity today")

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from marketplace.core import errors as core_errors
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from marketplace.core.errors import Forbidden, InvalidTransition, NotFound, RuleViolation, StaleWrite
@@ -45,13 +46,11 @@ READ_ROLES = ("admin", "catalog_manager", "sales")
 SENSITIVE_FIELDS = ("title", "brand", "category_id", "unit", "pack_size", "attributes")
 
 
-class FieldErrors(RuleViolation):
-    """Several problems at once, each with its field (``variants[2].gtin``), for forms and imports."""
+class FieldErrors(core_errors.FieldErrors):
+    """Catalog problems, each with its field; code ``catalog.invalid``."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        first_field, first_reason = next(iter(errors.items()))
-        super().__init__("catalog.invalid", f"{first_field}: {first_reason}", field=first_field)
-        self.errors = errors
+        super().__init__(errors, code="catalog.invalid")
 
 
 class ProductDetail(msgspec.Struct, frozen=True, kw_only=True):

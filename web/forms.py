@@ -9,7 +9,7 @@ import msgspec
 from litestar import Request
 from litestar.response import Template
 
-from marketplace.core.errors import DomainError
+from marketplace.core.errors import DomainError, FieldErrors
 
 T = TypeVar("T")
 
@@ -80,6 +80,8 @@ def _humane(reason: str) -> str:
 def errors_of(exc: DomainError | FormErrors) -> tuple[dict[str, str], str | None]:
     if isinstance(exc, FormErrors):
         return exc.fields, exc.summary
+    if isinstance(exc, FieldErrors):
+        return dict(exc.errors), None
     if exc.field:
         return {exc.field: exc.detail}, None
     return {}, exc.detail

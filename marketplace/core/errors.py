@@ -57,6 +57,15 @@ class RuleViolation(DomainError):
     title = "Rule violated"
 
 
+class FieldErrors(RuleViolation):
+    """Several problems at once, each with its field (``variants[2].gtin``), for forms, APIs and imports."""
+
+    def __init__(self, errors: dict[str, str], *, code: str = "request.invalid") -> None:
+        first_field, first_reason = next(iter(errors.items()))
+        super().__init__(code, f"{first_field}: {first_reason}", field=first_field)
+        self.errors = errors
+
+
 class Unavailable(DomainError):
     """A dependency we need right now (search, a payment provider) is not reachable."""
 

@@ -26,6 +26,16 @@ class TooLarge(ValueError):
     pass
 
 
+class AsyncReadable(Protocol):
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+async def chunks_of(upload: AsyncReadable, size: int = 1024 * 1024) -> AsyncIterator[bytes]:
+    """An upload (e.g. Litestar's ``UploadFile``) as chunks for ``Storage.save``, never whole in memory."""
+    while chunk := await upload.read(size):
+        yield chunk
+
+
 class LocalStorage:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()

@@ -32,9 +32,6 @@ async def add_category(request: Request[Any, Any, Any], conn: Tx, actor: Current
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status == 404:
             raise
-        errors = getattr(exc, "errors", None)
-        if isinstance(errors, dict):
-            exc = FormErrors(errors)
         return render_form("operator/categories.html", exc, values=data, **await _context(conn, actor))
     return redirect("/operator/categories?added=category")
 
@@ -52,9 +49,6 @@ async def add_attribute(
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status == 404:
             raise
-        errors = getattr(exc, "errors", None)
-        if isinstance(errors, dict):
-            exc = FormErrors(errors)
         return render_form(
             "operator/categories.html", exc, values={}, failed_category=category_id, **await _context(conn, actor)
         )

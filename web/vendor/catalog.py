@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -15,7 +14,7 @@ from litestar.response import Template
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
-from marketplace.core.storage import LocalStorage
+from marketplace.core.storage import LocalStorage, chunks_of
 from vendors import imports, jobs, service
 from vendors.models import ProductStatus
 from web.session import redirect
@@ -96,12 +95,8 @@ async def run_import(request: AnyRequest, conn: Tx, actor: CurrentActor, state: 
     name = upload.filename
     fmt = "bmecat" if name.lower().endswith(".xml") or "xml" in (upload.content_type or "") else "csv"
 
-    async def chunks() -> AsyncIterator[bytes]:
-        while chunk := await upload.read(1024 * 1024):
-            yield chunk
-
     key, _ = await LocalStorage(state.settings.storage_dir).save(
-        f"imports/{actor.company_id}", chunks(), max_bytes=MAX_UPLOAD
+        f"imports/{actor.company_id}", chunks_of(upload), max_bytes=MAX_UPLOAD
     )
     run = await jobs.start_import(
         conn,

@@ -7,7 +7,6 @@ The same ``save_product`` as the API and imports. While typing, htmx posts the f
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -19,11 +18,12 @@ from litestar.response import Template
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import Connection, PathId, Tx
 from marketplace.core.errors import DomainError
-from marketplace.core.storage import LocalStorage
+from marketplace.core.storage import LocalStorage, chunks_of
 from vendors import categories, media, service
 from vendors.attributes import display
 from vendors.commands import ProductIn
 from vendors.csvio import format_prices, parse_prices
+from web.forms import errors_of
 from web.session import redirect
 
 AnyRequest = Request[Any, Any, Any]
@@ -163,7 +163,8 @@ async def save(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Response[A
             async with conn.transaction():
                 product, _ = await service.save_product(conn, actor, command, audit_source="editor")
         except DomainError as exc:
-            errors = dict(getattr(exc, "errors", None) or {exc.field or "form": exc.detail})
+            fields, summary = errors_of(exc)
+            errors = fields or {"form": summary or exc.detail}
         else:
             return redirect(f"/vendor/catalog/products/{product.id}?saved=1")
     context = await _context(conn, actor, form, str(form.get("category") or "") or None)
@@ -181,10 +182,6 @@ async def upload_media(
     if not isinstance(upload, UploadFile):
         return redirect(f"/vendor/catalog/products/{product_id}?media=missing#media")
 
-    async def chunks() -> AsyncIterator[bytes]:
-        while chunk := await upload.read(1024 * 1024):
-            yield chunk
-
     try:
         async with conn.transaction():
             await media.add_media(
@@ -195,7 +192,7 @@ async def upload_media(
                 kind=str(form.get("kind") or ""),
                 title=str(form.get("title") or ""),
                 filename=upload.filename or "",
-                chunks=chunks(),
+                chunks=chunks_of(upload),
             )
     except DomainError as exc:
         return redirect(f"/vendor/catalog/products/{product_id}?media={exc.code}#media")

@@ -74,8 +74,6 @@ async def set_stock(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Respo
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
-        errors = getattr(exc, "errors", None)
-        exc = FormErrors(errors) if isinstance(errors, dict) else exc
         return render_form("vendor/offers.html", exc, values=data, **await _context(conn, actor))
     return redirect(f"/vendor/offers?saved=stock&changed={changed}")
 
@@ -91,8 +89,6 @@ async def add_price_list(request: AnyRequest, conn: Tx, actor: CurrentActor) -> 
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
-        errors = getattr(exc, "errors", None)
-        exc = FormErrors(errors) if isinstance(errors, dict) else exc
         values = {**data, "buyer_ids": raw_ids}
         return render_form("vendor/offers.html", exc, values=values, **await _context(conn, actor))
     return redirect("/vendor/offers?saved=price_list")
@@ -119,8 +115,6 @@ async def set_contract_prices(
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
-        errors = getattr(exc, "errors", None)
-        exc = FormErrors(errors) if isinstance(errors, dict) else exc
         return render_form("vendor/offers.html", exc, values=data, **await _context(conn, actor))
     return redirect("/vendor/offers?saved=prices")
 
