@@ -11,6 +11,7 @@ from litestar.di import Provide
 from marketplace.accounts.api import AccountsController
 from marketplace.core.db import Tx, database_now, provide_transaction
 from marketplace.security import provide_api_actor
+from search.api import SearchController
 from vendors.api import CatalogController
 
 API_VERSION = "v1"
@@ -37,7 +38,7 @@ async def meta(conn: Tx) -> MetaOut:
 def api_router() -> Router:
     return Router(
         path=f"/api/{API_VERSION}",
-        route_handlers=[meta, AccountsController, CatalogController],
+        route_handlers=[meta, AccountsController, CatalogController, SearchController],
         # Machine clients authenticate with bearer tokens only (never cookies), so CSRF cannot apply here.
         dependencies={"conn": Provide(provide_transaction), "actor": Provide(provide_api_actor)},
     )

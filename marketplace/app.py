@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
@@ -18,13 +18,17 @@ from meilisearch_python_sdk import AsyncClient
 from marketplace import __version__
 from marketplace.accounts import errors as accounts_errors
 from marketplace.api import api_router
-from marketplace.core.db import Database, create_pool
+from marketplace.core.actor import Actor
+from marketplace.core.db import Connection, Database, create_pool
 from marketplace.core.errors import ConstraintErrors
 from marketplace.core.logging import configure_logging, request_id_middleware
 from marketplace.health import health, ready
 from marketplace.http_errors import make_exception_handlers
 from marketplace.settings import Settings
 from search.client import create_search_client
+from search.query import Price, SearchService
+from vendors.storefront import buyer_prices
+from vendors.units import DIMENSIONS
 from web.routes import web_router
 from web.templating import STATIC_DIR, template_config
 
@@ -40,6 +44,27 @@ class Resources:
     search: AsyncClient
 
 
+async def price_page(conn: Connection, actor: Actor | None, variant_ids: Sequence[int]) -> dict[int, Price | None]:
+    """Search hits priced for this buyer by the catalog's one price function (search may not import vendors)."""
+    quotes = await buyer_prices(conn, actor, variant_ids)
+    return {
+        vid: None
+        if q is None
+        else Price(
+            source=q.source,
+            currency=q.currency,
+            unit_price_minor=q.unit_price_minor,
+            price_basis=q.price_basis,
+            min_qty=q.quantity,
+        )
+        for vid, q in quotes.items()
+    }
+
+
+def search_service(client: AsyncClient, settings: Settings) -> SearchService:
+    return SearchService(client, settings, pricer=price_page, base_units=DIMENSIONS)
+
+
 def create_app(settings: Settings | None = None, *, resources: Resources | None = None) -> Litestar:
     """Build the ASGI app. Settings come from the environment unless given (tests pass their own).
 
@@ -53,11 +78,13 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if resources is not None:
             app.state.db, app.state.search = resources.db, resources.search
+            app.state.search_service = search_service(resources.search, settings)
             yield
             return
         db = Database(await create_pool(settings))
         search = create_search_client(settings)
         app.state.db, app.state.search = db, search
+        app.state.search_service = search_service(search, settings)
         try:
             yield
         finally:
@@ -68,6 +95,7 @@ def create_app(settings: Settings | None = None, *, resources: Resources | None 
     if resources is not None:
         # httpx.ASGITransport does not run the lifespan; injected resources are usable at once.
         state.db, state.search = resources.db, resources.search
+        state.search_service = search_service(resources.search, settings)
 
     local_https = settings.public_base_url.startswith("https://")
     app = Litestar(

@@ -23,11 +23,14 @@ from pgqueuer.types import QueueExecutionMode
 
 from marketplace.accounts.jobs import accounts_jobs
 from marketplace.core.db import Connection, Database, connect, create_pool
+from marketplace.core.errors import Unavailable
 from marketplace.core.jobs import JobContext, JobRegistry, Registration, Schedule, core_jobs
 from marketplace.core.logging import configure_logging
 from marketplace.core.mail import mail_jobs, start_file_sink
 from marketplace.settings import Settings, SettingsError
 from search.client import create_search_client
+from search.indexer import ensure_index
+from search.jobs import search_jobs
 from vendors.jobs import catalog_jobs
 
 log = structlog.get_logger("tradeyard.worker")
@@ -40,6 +43,7 @@ def build_registry() -> JobRegistry:
     registry.include(mail_jobs)
     registry.include(accounts_jobs)
     registry.include(catalog_jobs)
+    registry.include(search_jobs)
     return registry
 
 
@@ -77,8 +81,8 @@ def _attach_handler(
             parameters=params,
             # pgqueuer counts attempts from 0; our max_attempts counts runs.
             max_attempts=reg.max_attempts - 1,
-            initial_delay=initial,
-            max_delay=maximum,
+            initial_delay=min(initial, reg.retry_max_delay or initial),
+            max_delay=reg.retry_max_delay or maximum,
         )
 
     pgq.entrypoint(
@@ -112,6 +116,12 @@ async def run_worker(settings: Settings, *, mode: QueueExecutionMode = QueueExec
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, pgq.shutdown.set)
     log.info("worker_started", jobs=sorted(r.entrypoint for r in build_registry().handlers()))
+    try:
+        # The index design lives in code: a missing index or changed settings means a rebuild, now.
+        await ensure_index(db, search, settings)
+    except Unavailable:
+        log.warning("search_unavailable_at_start")  # indexing jobs wait and retry until it answers
+
     try:
         await pgq.run(mode=mode, dequeue_timeout=timedelta(seconds=5))
     finally:

@@ -14,7 +14,7 @@ from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import RuleViolation
 from marketplace.core.storage import LocalStorage, chunks_of
 from vendors import bmecat_import, imports, media, service, storefront
-from vendors.commands import LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
+from vendors.commands import AudienceIn, LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
 from vendors.models import PriceList, ProductStatus, Warehouse
 from vendors.schemas import CountOut, ProductOut, SavedOut
 
@@ -144,6 +144,19 @@ class CatalogController(Controller):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="catalog.csv"'},
         )
+
+    @get("/products/{product_id:int}/audience", summary="The buyer companies a product is restricted to")
+    async def audience(self, conn: Tx, actor: CurrentActor, product_id: PathId) -> service.Audience:
+        return await service.get_audience(conn, actor, product_id)
+
+    @put(
+        "/products/{product_id:int}/audience",
+        summary="Restrict a product to chosen buyer companies (empty list: visible to all)",
+    )
+    async def set_audience(
+        self, conn: Tx, actor: CurrentActor, product_id: PathId, data: JSONBody[AudienceIn]
+    ) -> service.Audience:
+        return await service.set_audience(conn, actor, product_id, data)
 
     @put("/products/{product_id:int}/links", summary="Set accessories and replacement parts (by SKU)")
     async def links(

@@ -80,6 +80,12 @@ class WarehouseIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
 
 
+class AudienceIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The buyer companies that may see a product; an empty list makes it visible to everyone again."""
+
+    buyer_ids: Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]], msgspec.Meta(max_length=500)] = []
+
+
 class LinksIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Accessories and replacement parts, as SKUs of the vendor's own products (replaces the lists)."""
 

@@ -202,6 +202,8 @@ WHERE vendor_id = $1
        OR EXISTS (SELECT 1 FROM variant v WHERE v.product_id = product.id AND (v.sku ILIKE '%' || $3 || '%'
                   OR v.mpn ILIKE '%' || $3 || '%')))
   AND ($4::bigint IS NULL OR category_id = $4)
+  AND (NOT $7 OR NOT EXISTS (SELECT 1 FROM product_audience a WHERE a.product_id = product.id)
+       OR EXISTS (SELECT 1 FROM product_audience a WHERE a.product_id = product.id AND a.buyer_id = $8))
 ORDER BY updated_at DESC, id DESC
 LIMIT $5 OFFSET $6
 """
@@ -216,8 +218,12 @@ async def list_products(
     category_id: int | None,
     limit: int,
     offset: int,
+    for_buyers: bool = False,
+    viewer: int | None = None,
 ) -> tuple[list[Product], int]:
-    rows = await conn.fetch(LIST_PRODUCTS, vendor_id, status, query, category_id, limit, offset)
+    """``for_buyers`` leaves out products restricted to buyers other than ``viewer`` (a company id, or None
+    for visitors); the vendor's own lists show everything."""
+    rows = await conn.fetch(LIST_PRODUCTS, vendor_id, status, query, category_id, limit, offset, for_buyers, viewer)
     total = int(rows[0]["total"]) if rows else 0
     return [Product(**{k: v for k, v in r.items() if k != "total"}) for r in rows], total
 
@@ -523,3 +529,25 @@ async def feature_map(conn: Connection) -> dict[str, tuple[str, dict[str, str]]]
     ):
         out.setdefault(r["classification_code"], (r["slug"], {}))
     return out
+
+
+# ------------------------------------------------------------------ audience (restricted products)
+
+GET_AUDIENCE = "SELECT buyer_id FROM product_audience WHERE product_id = $1 ORDER BY buyer_id"
+SET_AUDIENCE = """
+WITH gone AS (DELETE FROM product_audience WHERE product_id = $1 AND NOT buyer_id = any($2::bigint[]))
+INSERT INTO product_audience (product_id, buyer_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING
+"""
+KNOWN_BUYERS = "SELECT id FROM company WHERE id = any($1::bigint[]) AND kind IN ('buyer', 'both')"
+
+
+async def get_audience(conn: Connection, product_id: int) -> list[int]:
+    return [int(r["buyer_id"]) for r in await conn.fetch(GET_AUDIENCE, product_id)]
+
+
+async def set_audience(conn: Connection, product_id: int, buyer_ids: Sequence[int]) -> None:
+    await conn.execute(SET_AUDIENCE, product_id, list(buyer_ids))
+
+
+async def known_buyers(conn: Connection, buyer_ids: Sequence[int]) -> set[int]:
+    return {int(r["id"]) for r in await conn.fetch(KNOWN_BUYERS, list(buyer_ids))}

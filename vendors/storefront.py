@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 import msgspec
 
 from marketplace.core.actor import Actor
@@ -10,13 +13,27 @@ from marketplace.core.errors import NotFound
 from vendors import repository as repo
 from vendors.attributes import display
 from vendors.models import Product, ProductStatus, StockLevel, Tier, Variant
-from vendors.rules import OrderRules, PriceQuote, PriceTier, QuantityProblem, price_for, quantity_problem
+from vendors.rules import (
+    ContractPrice,
+    OrderRules,
+    PriceQuote,
+    PriceTier,
+    QuantityProblem,
+    price_for,
+    quantity_problem,
+)
 from vendors.service import LinkedProduct, availability, linked_products, today
 
-LIVE_VARIANT = """
+# A product with an audience (product_audience rows) is visible only to those buyers and its own vendor.
+# Composed only from this constant and parameter placeholders ($2 ...), never from input.
+VISIBLE_TO = """(NOT EXISTS (SELECT 1 FROM product_audience a WHERE a.product_id = p.id)
+  OR p.vendor_id = {viewer}
+  OR EXISTS (SELECT 1 FROM product_audience a WHERE a.product_id = p.id AND a.buyer_id = {viewer}))"""
+
+LIVE_VARIANT = f"""
 SELECT v.id, v.product_id, p.vendor_id
 FROM variant v JOIN product p ON p.id = v.product_id JOIN company c ON c.id = p.vendor_id
-WHERE v.id = $1 AND p.status = 'live' AND c.status = 'verified'
+WHERE v.id = $1 AND p.status = 'live' AND c.status = 'verified' AND {VISIBLE_TO.format(viewer="$2")}
 """
 
 
@@ -37,9 +54,9 @@ class Offer(msgspec.Struct, frozen=True, kw_only=True):
     stock: list[StockLevel]
 
 
-async def live_offer(conn: Connection, variant_id: int) -> Offer:
-    """A variant buyers may see: its product is live and its vendor verified; otherwise 404."""
-    row = await conn.fetchrow(LIVE_VARIANT, variant_id)
+async def live_offer(conn: Connection, variant_id: int, viewer: int | None) -> Offer:
+    """A variant this viewer (company id) may see: live, vendor verified, in its audience; otherwise 404."""
+    row = await conn.fetchrow(LIVE_VARIANT, variant_id, viewer)
     if row is None:
         raise NotFound("offer.not_found", "No such offer.")
     vendor_id = int(row["vendor_id"])
@@ -59,7 +76,7 @@ async def live_offer(conn: Connection, variant_id: int) -> Offer:
 
 async def quote(conn: Connection, actor: Actor | None, variant_id: int, quantity: int) -> Quote:
     """The price this buyer pays for this quantity of this variant today (contract beats list)."""
-    offer = await live_offer(conn, variant_id)
+    offer = await live_offer(conn, variant_id, actor.company_id if actor else None)
     product = offer.product
     rules = OrderRules(moq=product.moq, pack_size=product.pack_size, increment=product.increment)
     hidden = actor is None and product.hide_price_from_guests
@@ -114,16 +131,16 @@ class ProductPage(msgspec.Struct, frozen=True, kw_only=True):
     other_offers: list[OtherOffer]
 
 
-LIVE_PRODUCT = """
+LIVE_PRODUCT = f"""
 SELECT p.vendor_id, c.legal_name AS vendor_name, cat.name AS category_name
 FROM product p JOIN company c ON c.id = p.vendor_id LEFT JOIN category cat ON cat.id = p.category_id
-WHERE p.id = $1 AND p.status = 'live' AND c.status = 'verified'
+WHERE p.id = $1 AND p.status = 'live' AND c.status = 'verified' AND {VISIBLE_TO.format(viewer="$2")}
 """
 
-SAME_ARTICLE = """
+SAME_ARTICLE = f"""
 SELECT v.id AS variant_id, v.product_id, v.name AS variant_name, p.pack_size, p.moq, c.legal_name AS vendor_name
 FROM variant v JOIN product p ON p.id = v.product_id JOIN company c ON c.id = p.vendor_id
-WHERE p.status = 'live' AND c.status = 'verified' AND p.vendor_id <> $1
+WHERE p.status = 'live' AND c.status = 'verified' AND p.vendor_id <> $1 AND {VISIBLE_TO.format(viewer="$5")}
   AND ((v.gtin IS NOT NULL AND v.gtin = any($2::text[]))
        OR (p.brand IS NOT NULL AND v.mpn IS NOT NULL AND (lower(p.brand), lower(v.mpn)) IN (
            SELECT lower(b), lower(m) FROM unnest($3::text[], $4::text[]) AS t(b, m))))
@@ -134,7 +151,8 @@ LIMIT 20
 
 async def product_page(conn: Connection, actor: Actor | None, product_id: int) -> ProductPage:
     """Everything a buyer sees of one product, with their own prices and the same article at other vendors."""
-    row = await conn.fetchrow(LIVE_PRODUCT, product_id)
+    viewer = actor.company_id if actor else None
+    row = await conn.fetchrow(LIVE_PRODUCT, product_id, viewer)
     if row is None:
         raise NotFound("product.not_found", "No such product.")
     vendor_id = int(row["vendor_id"])
@@ -171,6 +189,7 @@ async def product_page(conn: Connection, actor: Actor | None, product_id: int) -
         [v.gtin for v in variants if v.gtin],
         [product.brand or "" for _ in with_mpn],
         [v.mpn for v in with_mpn],
+        viewer,
     )
     others = [
         OtherOffer(
@@ -203,7 +222,9 @@ class Storefront(msgspec.Struct, frozen=True, kw_only=True):
     pages: int
 
 
-async def vendor_storefront(conn: Connection, vendor_id: int, *, page: int, per_page: int = 48) -> Storefront:
+async def vendor_storefront(
+    conn: Connection, actor: Actor | None, vendor_id: int, *, page: int, per_page: int = 48
+) -> Storefront:
     """A verified vendor's live products, newest first; 404 for anyone else's id."""
     vendor = await conn.fetchrow(
         "SELECT legal_name, country FROM company WHERE id = $1 AND status = 'verified' AND kind IN ('vendor', 'both')",
@@ -219,6 +240,8 @@ async def vendor_storefront(conn: Connection, vendor_id: int, *, page: int, per_
         category_id=None,
         limit=per_page,
         offset=(page - 1) * per_page,
+        for_buyers=True,
+        viewer=actor.company_id if actor else None,
     )
     return Storefront(
         vendor_id=vendor_id,
@@ -228,3 +251,57 @@ async def vendor_storefront(conn: Connection, vendor_id: int, *, page: int, per_
         total=total,
         pages=max(1, -(-total // per_page)),
     )
+
+
+BUYER_PRICE_ROWS = f"""
+SELECT v.id AS variant_id, p.currency, p.moq, p.hide_price_from_guests,
+       coalesce((SELECT array_agg(ARRAY[t.min_qty, t.unit_price_minor, t.price_basis] ORDER BY t.min_qty)
+                 FROM price_tier t WHERE t.variant_id = v.id), '{{}}') AS tiers
+FROM variant v JOIN product p ON p.id = v.product_id JOIN company c ON c.id = p.vendor_id
+WHERE v.id = any($1::bigint[]) AND p.status = 'live' AND c.status = 'verified' AND {VISIBLE_TO.format(viewer="$2")}
+"""
+BUYER_CONTRACTS = """
+SELECT e.variant_id, pl.id, pl.valid_from, pl.valid_to, e.min_qty, e.unit_price_minor, e.price_basis
+FROM price_list pl
+JOIN price_list_buyer b ON b.price_list_id = pl.id AND b.buyer_id = $1
+JOIN price_list_entry e ON e.price_list_id = pl.id AND e.variant_id = any($2::bigint[])
+ORDER BY e.variant_id, pl.id, e.min_qty
+"""
+
+
+async def buyer_prices(
+    conn: Connection, actor: Actor | None, variant_ids: Sequence[int]
+) -> dict[int, PriceQuote | None]:
+    """What this buyer pays at each variant's first orderable quantity, for a page of search hits.
+
+    The same ``price_for`` as the product page and quotes, in two queries for the whole page. Variants
+    the caller may not see, and prices hidden from visitors, come back as None.
+    """
+    rows = await conn.fetch(BUYER_PRICE_ROWS, list(variant_ids), actor.company_id if actor else None)
+    contracts: dict[int, dict[int, tuple[date | None, date | None, list[PriceTier]]]] = {}
+    if actor is not None and actor.company_id is not None:
+        for r in await conn.fetch(BUYER_CONTRACTS, actor.company_id, list(variant_ids)):
+            lists = contracts.setdefault(int(r["variant_id"]), {})
+            entry = lists.setdefault(int(r["id"]), (r["valid_from"], r["valid_to"], []))
+            entry[2].append(
+                PriceTier(min_qty=r["min_qty"], unit_price_minor=r["unit_price_minor"], price_basis=r["price_basis"])
+            )
+    day = await today(conn)
+    out: dict[int, PriceQuote | None] = dict.fromkeys(variant_ids)
+    for r in rows:
+        if actor is None and r["hide_price_from_guests"]:
+            continue
+        tiers = [PriceTier(min_qty=t[0], unit_price_minor=t[1], price_basis=t[2]) for t in r["tiers"]]
+        quantity = max(r["moq"], tiers[0].min_qty) if tiers else r["moq"]
+        own = contracts.get(int(r["variant_id"]), {})
+        out[int(r["variant_id"])] = price_for(
+            quantity,
+            currency=r["currency"],
+            list_tiers=tiers,
+            contracts=[
+                ContractPrice(price_list_id=pid, valid_from=vf, valid_to=vt, tiers=tuple(ts))
+                for pid, (vf, vt, ts) in own.items()
+            ],
+            today=day,
+        )
+    return out

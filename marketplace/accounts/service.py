@@ -45,6 +45,7 @@ from marketplace.core import audit
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from marketplace.core.errors import Conflict, Forbidden, NotFound, RuleViolation
+from marketplace.core.events import vendor_changed
 from marketplace.core.mail import send_email
 from marketplace.core.ratelimit import hit
 from marketplace.core.security import hash_token, new_token
@@ -162,6 +163,8 @@ async def update_profile(conn: Connection, actor: Actor, cmd: UpdateProfile) -> 
         registration_number=(cmd.registration_number or "").strip() or None,
     )
     await audit.record(conn, "company.profile_updated", actor=actor, target_type="company", target_id=company_id)
+    if updated.kind in ("vendor", "both") and updated.legal_name != company.legal_name:
+        await vendor_changed(conn, company_id)  # search documents show the vendor's name
     return updated
 
 

@@ -19,6 +19,7 @@ from marketplace.core import audit
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from marketplace.core.errors import InvalidTransition, NotFound, RuleViolation, StaleWrite
+from marketplace.core.events import vendor_changed
 from marketplace.core.mail import send_email
 from marketplace.settings import Settings
 
@@ -69,6 +70,8 @@ async def decide_company(conn: Connection, actor: Actor, company_id: int, decisi
         to_status=str(updated.status),
     )
     await _tell_admins(conn, updated, decision)
+    if updated.kind in ("vendor", "both") and updated.status != company.status:
+        await vendor_changed(conn, company_id)  # its listings appear in or vanish from search
     return updated
 
 

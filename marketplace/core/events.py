@@ -20,3 +20,13 @@ async def products_changed(conn: Connection, product_ids: Iterable[int]) -> None
     """Tell the indexer, inside the caller's transaction; one pending job per product absorbs bursts."""
     for product_id in sorted(set(product_ids)):
         await enqueue(conn, ProductsChanged(product_ids=[product_id]), dedupe_key=f"product:{product_id}")
+
+
+class VendorChanged(Job, frozen=True, tag="search.vendor_changed"):
+    """A vendor's status or name changed: every document of its products must be rebuilt or removed."""
+
+    vendor_id: int
+
+
+async def vendor_changed(conn: Connection, vendor_id: int) -> None:
+    await enqueue(conn, VendorChanged(vendor_id=vendor_id), dedupe_key=f"vendor:{vendor_id}")

@@ -59,6 +59,8 @@ class Registration(Generic[J]):
     handler: Handler[J]
     max_attempts: int
     concurrency_limit: int
+    retry_max_delay: timedelta | None = None
+    """Cap on the backoff between attempts (None: the worker's default)."""
 
     @property
     def entrypoint(self) -> str:
@@ -83,7 +85,12 @@ class JobRegistry:
         self._schedules: dict[str, Schedule] = {}
 
     def handler(
-        self, job_type: type[J], *, max_attempts: int = 5, concurrency_limit: int = 0
+        self,
+        job_type: type[J],
+        *,
+        max_attempts: int = 5,
+        concurrency_limit: int = 0,
+        retry_max_delay: timedelta | None = None,
     ) -> Callable[[Handler[J]], Handler[J]]:
         """Register ``fn(ctx, job)`` for ``job_type``. After ``max_attempts`` failures the job is held as failed."""
 
@@ -91,7 +98,7 @@ class JobRegistry:
             name = job_type.entrypoint()
             if name in self._handlers:
                 raise ValueError(f"job {name} already has a handler")
-            self._handlers[name] = Registration(job_type, fn, max_attempts, concurrency_limit)
+            self._handlers[name] = Registration(job_type, fn, max_attempts, concurrency_limit, retry_max_delay)
             return fn
 
         return register

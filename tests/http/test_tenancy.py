@@ -137,6 +137,7 @@ async def _probe_as(role: str, client: httpx.AsyncClient, app_factory, conn: Con
     bodies = {
         "/api/v1/company/members/{user_id:int}": {"roles": ["buyer"]},
         "/api/v1/catalog/products/{product_id:int}/links": {"accessories": []},
+        "/api/v1/catalog/products/{product_id:int}/audience": {"buyer_ids": []},
         "/api/v1/catalog/price-lists/{price_list_id:int}/prices": [
             {"sku": "VICTIM-1-A", "prices": [{"min_qty": 1, "unit_price_minor": 1}]}
         ],

@@ -42,7 +42,7 @@ async def report(request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor,
 @get("/vendors/{vendor_id:int}", name="storefront")
 async def storefront_page(conn: Tx, maybe_actor: MaybeActor, vendor_id: PathId, page: FromQuery[int] = 1) -> Template:
     """A vendor's storefront: its live products."""
-    front = await storefront.vendor_storefront(conn, vendor_id, page=max(1, min(page, 10_000)))
+    front = await storefront.vendor_storefront(conn, maybe_actor, vendor_id, page=max(1, min(page, 10_000)))
     return Template(template_name="buyer/storefront.html", context={"front": front, "actor": maybe_actor, "page": page})
 
 

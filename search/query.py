@@ -1,0 +1,808 @@
+"""Buyer search: parse and bound a request, add the visibility filters, ask Meilisearch, shape the answer.
+
+Visibility is never the client's to say: ``visibility_filter`` is computed from the caller and ANDed
+with the filters built from the request, and every request value reaches Meilisearch only inside a
+quoted string (``engine.quote``) or as a checked number, so no input can widen what a caller sees.
+
+The buyer's own price (contract beats list) is not in the index: the page of hits is priced from
+PostgreSQL by the ``Pricer`` the composition root injects (``vendors`` computes it). Facets and sorting
+use the list price, and pages say so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final, Literal
+
+import msgspec
+from meilisearch_python_sdk import AsyncClient
+
+from marketplace.core.actor import Actor
+from marketplace.core.db import Connection
+from marketplace.core.errors import Unavailable
+from marketplace.settings import Settings
+from search import engine
+from search.errors import BadSearch
+from search.settings import MAX_FILTER_VALUES, MAX_PER_PAGE, MAX_QUERY_LENGTH, PRODUCTS
+
+Sort = Literal["relevance", "price_asc", "price_desc", "lead_time", "newest"]
+SORTS: Final[dict[str, list[str]]] = {
+    "relevance": [],
+    "price_asc": ["price_milli:asc"],
+    "price_desc": ["price_milli:desc"],
+    "lead_time": ["lead_time_days:asc"],
+    "newest": ["created_at:desc"],
+}
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MARK_START, MARK_END = "\x02", "\x03"
+"""Highlight markers Meilisearch puts around matches; pages escape the text, then turn them into <mark>."""
+
+
+class Range(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    min: float | None = None
+    max: float | None = None
+
+
+class SearchRequest(msgspec.Struct, frozen=True, kw_only=True):
+    q: str = ""
+    category: int | None = None
+    brand: tuple[str, ...] = ()
+    vendor: tuple[int, ...] = ()
+    country: tuple[str, ...] = ()
+    in_stock: bool = False
+    max_lead_time: int | None = None
+    price_min: int | None = None
+    """List price per unit, in minor units of ``currency`` (facets and sorting use list prices)."""
+    price_max: int | None = None
+    currency: str = "EUR"
+    attr: tuple[tuple[str, str], ...] = ()
+    """(code, value) pairs of enum, text and yes/no attributes; values of one code are ORed."""
+    range: tuple[Range, ...] = ()
+    """Numeric attributes, in the dimension's base unit (mm, g, V ...)."""
+    sort: Sort = "relevance"
+    page: int = 1
+    per_page: int = 24
+    variants: bool = False
+    """One hit per variant instead of one per product."""
+
+
+# ------------------------------------------------------------------ parsing (shared by the API and the pages)
+
+
+def _one(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = [v for v in params.get(name, ()) if v != ""]
+    return values[-1] if values else None
+
+
+def _int(errors: dict[str, str], name: str, raw: str | None, *, lo: int, hi: int) -> int | None:
+    if raw is None:
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        errors[name] = "must be a whole number"
+        return None
+    if not lo <= value <= hi:
+        errors[name] = f"must be between {lo} and {hi}"
+        return None
+    return value
+
+
+def _number(errors: dict[str, str], name: str, raw: str) -> float | None:
+    text = raw.strip().replace(",", ".")
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        errors[name] = f"{raw[:20]!r} is not a number"
+        return None
+    if not math.isfinite(value) or abs(value) > 1e12:
+        errors[name] = "is out of range"
+        return None
+    return value
+
+
+def _money(errors: dict[str, str], name: str, raw: str | None, *, minor: bool) -> int | None:
+    """Prices: minor units in the API (``1250``), decimal major units on pages (``12.50``)."""
+    if raw is None:
+        return None
+    if minor:
+        return _int(errors, name, raw, lo=0, hi=10**12)
+    value = _number(errors, name, raw)
+    if value is None:
+        return None
+    if value < 0:
+        errors[name] = "must not be negative"
+        return None
+    return round(value * 100)
+
+
+def parse_request(params: Mapping[str, Sequence[str]], *, prices_in_minor: bool = True) -> SearchRequest:
+    """A bounded ``SearchRequest`` from query parameters; ``BadSearch`` (400) names every bad field.
+
+    ``attr=code:value`` (repeatable), ``range=code:min..max`` (either side may be empty), the rest
+    as named. Limits: query length, page size, deep pages and the number of filter values.
+    """
+    errors: dict[str, str] = {}
+    q = " ".join((_one(params, "q") or "").split())
+    if len(q) > MAX_QUERY_LENGTH:
+        errors["q"] = f"is longer than {MAX_QUERY_LENGTH} characters"
+    per_page = _int(errors, "per_page", _one(params, "per_page"), lo=1, hi=MAX_PER_PAGE) or 24
+    page = _int(errors, "page", _one(params, "page"), lo=1, hi=10_000) or 1
+    if "per_page" not in errors and "page" not in errors and page * per_page > 10_000:
+        errors["page"] = f"only the first {10_000 // per_page} pages of {per_page} can be shown; narrow the search"
+    sort = _one(params, "sort") or "relevance"
+    if sort not in SORTS:
+        errors["sort"] = f"must be one of: {', '.join(SORTS)}"
+        sort = "relevance"
+    brands = tuple(dict.fromkeys(b.strip()[:120] for b in params.get("brand", ()) if b.strip()))
+    vendors: list[int] = []
+    for text in params.get("vendor", ()):
+        value = _int(errors, "vendor", text, lo=1, hi=2**63 - 1)
+        if value is not None:
+            vendors.append(value)
+    countries = tuple(dict.fromkeys(c.strip().upper() for c in params.get("country", ()) if c.strip()))
+    if any(not re.fullmatch(r"[A-Z]{2}", c) for c in countries):
+        errors["country"] = "must be two-letter ISO country codes"
+    attrs: list[tuple[str, str]] = []
+    for pair in params.get("attr", ()):
+        code, sep, wanted = pair.partition(":")
+        if not sep or not _CODE.match(code) or not wanted.strip() or len(wanted) > 200:
+            errors["attr"] = "each attr is code:value, e.g. attr=material:A2"
+            continue
+        attrs.append((code, wanted.strip()))
+    ranges: list[Range] = []
+    for raw in params.get("range", ()):
+        code, sep, bounds = raw.partition(":")
+        lo, dots, hi = bounds.partition("..")
+        if not sep or not dots or not _CODE.match(code):
+            errors["range"] = "each range is code:min..max, e.g. range=length:30..50 (either side may be empty)"
+            continue
+        low, high = _number(errors, "range", lo), _number(errors, "range", hi)
+        if low is not None and high is not None and low > high:
+            errors["range"] = f"{code}: the minimum is above the maximum"
+            continue
+        if low is not None or high is not None:
+            ranges.append(Range(code=code, min=low, max=high))
+    currency = (_one(params, "currency") or "EUR").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        errors["currency"] = "must be an ISO 4217 code such as EUR"
+    price_min = _money(errors, "price_min", _one(params, "price_min"), minor=prices_in_minor)
+    price_max = _money(errors, "price_max", _one(params, "price_max"), minor=prices_in_minor)
+    if price_min is not None and price_max is not None and price_min > price_max:
+        errors["price_max"] = "must not be below the minimum price"
+    flags = {}
+    for name in ("in_stock", "variants"):
+        flag = _one(params, name)
+        if flag is not None and flag.lower() not in ("1", "true", "on", "yes", "0", "false", "off", "no"):
+            errors[name] = "must be true or false"
+        flags[name] = flag is not None and flag.lower() in ("1", "true", "on", "yes")
+    if len(brands) + len(vendors) + len(countries) + len(attrs) + len(ranges) > MAX_FILTER_VALUES:
+        errors["filters"] = f"at most {MAX_FILTER_VALUES} filter values in one search"
+    request = SearchRequest(
+        q=q,
+        category=_int(errors, "category", _one(params, "category"), lo=1, hi=2**63 - 1),
+        brand=brands,
+        vendor=tuple(dict.fromkeys(vendors)),
+        country=countries,
+        in_stock=flags["in_stock"],
+        max_lead_time=_int(errors, "max_lead_time", _one(params, "max_lead_time"), lo=0, hi=365),
+        price_min=price_min,
+        price_max=price_max,
+        currency=currency,
+        attr=tuple(dict.fromkeys(attrs)),
+        range=tuple(ranges),
+        sort=sort,  # type: ignore[arg-type]
+        page=page,
+        per_page=per_page,
+        variants=flags["variants"],
+    )
+    if errors:
+        raise BadSearch(errors)
+    return request
+
+
+def query_params(request: SearchRequest, *, prices_in_minor: bool = True, **changes: Any) -> list[tuple[str, str]]:
+    """The request back as query parameters (pages put them in the URL, so links and back/forward work)."""
+    r = msgspec.structs.replace(request, **changes) if changes else request
+    out: list[tuple[str, str]] = []
+    if r.q:
+        out.append(("q", r.q))
+    if r.category:
+        out.append(("category", str(r.category)))
+    out += [("brand", b) for b in r.brand] + [("vendor", str(v)) for v in r.vendor]
+    out += [("country", c) for c in r.country] + [("attr", f"{c}:{v}") for c, v in r.attr]
+    for rg in r.range:
+        out.append(("range", f"{rg.code}:{_num(rg.min)}..{_num(rg.max)}"))
+    if r.in_stock:
+        out.append(("in_stock", "1"))
+    if r.max_lead_time is not None:
+        out.append(("max_lead_time", str(r.max_lead_time)))
+    for name in ("price_min", "price_max"):
+        value = getattr(r, name)
+        if value is not None:
+            out.append((name, str(value) if prices_in_minor else f"{value / 100:.2f}"))
+    if r.currency != "EUR":
+        out.append(("currency", r.currency))
+    if r.sort != "relevance":
+        out.append(("sort", r.sort))
+    if r.variants:
+        out.append(("variants", "1"))
+    if r.page != 1:
+        out.append(("page", str(r.page)))
+    if r.per_page != 24:
+        out.append(("per_page", str(r.per_page)))
+    return out
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+# ------------------------------------------------------------------ filters
+
+
+def audience_of(actor: Actor | None) -> list[str]:
+    """Audience tags the caller belongs to: everyone sees public; a company also its own restricted offers."""
+    tags = ["public"]
+    if actor is not None and actor.company_id is not None:
+        tags += [f"c{actor.company_id}", f"v{actor.company_id}"]
+    return tags
+
+
+def visibility_filter(actor: Actor | None) -> str:
+    return "audience IN [" + ", ".join(engine.quote(t) for t in audience_of(actor)) + "]"
+
+
+def request_filters(request: SearchRequest, *, skip: str | None = None) -> list[str]:
+    """The request's own filters (ANDed). ``skip`` leaves out one facet's filter, for its own counts."""
+    out: list[str] = []
+
+    def any_of(field: str, values: Sequence[str]) -> None:
+        if values and skip != field:
+            out.append(f"{field} IN [" + ", ".join(engine.quote(v) for v in values) + "]")
+
+    if request.category:
+        out.append(f"category_ids = {int(request.category)}")
+    any_of("brand", request.brand)
+    if request.vendor and skip != "vendor_id":
+        out.append("vendor_id IN [" + ", ".join(str(int(v)) for v in request.vendor) + "]")
+    any_of("country_of_origin", request.country)
+    if request.in_stock:
+        out.append("in_stock = true")
+    if request.max_lead_time is not None:
+        out.append(f"(in_stock = true OR lead_time_days <= {int(request.max_lead_time)})")
+    if request.price_min is not None or request.price_max is not None:
+        out.append(f"currency = {engine.quote(request.currency)}")
+        if request.price_min is not None:
+            out.append(f"price_milli >= {int(request.price_min) * 1000}")
+        if request.price_max is not None:
+            out.append(f"price_milli <= {int(request.price_max) * 1000}")
+    by_code: dict[str, list[str]] = {}
+    for code, value in request.attr:
+        by_code.setdefault(code, []).append(value)
+    for code, values in by_code.items():
+        if skip == f"attr.{code}":
+            continue
+        terms = []
+        for value in values:
+            if value.lower() in ("true", "false"):
+                terms.append(f"attr.{code} = {value.lower()}")
+            terms.append(f"attr.{code} = {engine.quote(value)}")
+        out.append("(" + " OR ".join(terms) + ")")
+    for rg in request.range:
+        if rg.min is not None:
+            out.append(f"attr.{rg.code} >= {float(rg.min)!r}")
+        if rg.max is not None:
+            out.append(f"attr.{rg.code} <= {float(rg.max)!r}")
+    return out
+
+
+# ------------------------------------------------------------------ results
+
+
+class Price(msgspec.Struct, frozen=True, kw_only=True):
+    """What this buyer pays per price basis at the product's minimum quantity (contract or list)."""
+
+    source: str
+    currency: str
+    unit_price_minor: int
+    price_basis: int
+    min_qty: int
+
+
+Pricer = Callable[[Connection, Actor | None, Sequence[int]], Awaitable[Mapping[int, Price | None]]]
+"""Prices a page of variant ids for the caller; injected by the composition root (vendors computes it)."""
+
+
+class Hit(msgspec.Struct, frozen=True, kw_only=True):
+    product_id: int
+    variant_id: int
+    title: str
+    title_highlight: str
+    """The title with matches between \\x02 and \\x03 (escape first, then replace them with <mark>)."""
+    variant_name: str
+    sku: str
+    mpn: str | None
+    gtin: str | None
+    brand: str | None
+    vendor_id: int
+    vendor_name: str
+    category: list[str]
+    in_stock: bool
+    available: int
+    lead_time_days: int | None
+    unit: str
+    pack_size: int
+    moq: int
+    list_price_milli: int | None
+    currency: str
+    image_id: int | None
+    variant_count: int | None = None
+    price: Price | None = None
+
+
+class FacetValue(msgspec.Struct, frozen=True, kw_only=True):
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+class Facet(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    """The query parameter it filters: brand, vendor, country, category, attr (as code:value)."""
+    label: str
+    code: str | None = None
+    values: list[FacetValue] = []
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    kind: Literal["values", "range"] = "values"
+
+
+class SearchResult(msgspec.Struct, frozen=True, kw_only=True):
+    search_id: str
+    request: SearchRequest
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    hits: list[Hit]
+    facets: list[Facet]
+    category_path: list[tuple[int, str]]
+    relaxed: bool = False
+    """No hit matched every word, so these hits match fewer of them."""
+    nearest_categories: list[FacetValue] = []
+    price_range: tuple[int, int] | None = None
+    """Lowest and highest list price per unit (minor units) among the matches, before price filters."""
+
+
+class Suggestion(msgspec.Struct, frozen=True, kw_only=True):
+    kind: Literal["product", "category", "brand"]
+    label: str
+    label_highlight: str
+    url_params: list[tuple[str, str]]
+    product_id: int | None = None
+    detail: str = ""
+
+
+HIT_FIELDS: Final = [
+    "id", "product_id", "title", "variant_name", "sku", "mpn", "gtin", "brand", "vendor_id", "vendor_name",
+    "category_names", "in_stock", "available", "lead_time_days", "unit", "pack_size", "moq", "price_milli",
+    "currency", "image_id",
+]  # fmt: skip
+
+
+def rewrite_query(q: str) -> str:
+    """Words with digits and letters (``2RS``, ``M8``, ``NU2204ECP``) become exact phrases: part numbers
+    never match by typo, while plain words stay typo tolerant. ``keep_last`` callers leave the word
+    being typed as a prefix."""
+    words = q.replace('"', " ").split()
+    return " ".join(f'"{w}"' if _PART.search(w) else w for w in words)
+
+
+_PART = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
+
+
+class AttributeInfo(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    label: str
+    type: str
+    dimension: str | None
+
+
+ATTRIBUTE_DEFINITIONS = """
+WITH RECURSIVE up AS (
+    SELECT id, parent_id, 0 AS depth FROM category WHERE id = $1
+    UNION ALL SELECT c.id, c.parent_id, up.depth + 1 FROM category c JOIN up ON c.id = up.parent_id WHERE up.depth < 10
+)
+SELECT d.code, d.label, d.type::text AS type, d.dimension
+FROM attribute_definition d JOIN up ON up.id = d.category_id
+ORDER BY up.depth DESC, d.position, d.code
+"""
+CATEGORY_PATH = """
+WITH RECURSIVE up AS (
+    SELECT id, parent_id, name, 0 AS depth FROM category WHERE id = $1
+    UNION ALL SELECT c.id, c.parent_id, c.name, up.depth + 1 FROM category c JOIN up ON c.id = up.parent_id
+    WHERE up.depth < 10
+)
+SELECT id, name FROM up ORDER BY depth DESC
+"""
+CATEGORY_IDS_BY_PATH = "SELECT id, name, parent_id FROM category"
+VENDOR_NAMES = "SELECT id, legal_name FROM company WHERE id = any($1::bigint[])"
+RECORD_SEARCH = """
+INSERT INTO search_event (search_id, company_id, query, normalized, filtered, total, source)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+"""
+
+
+class SearchService:
+    """Everything buyers and machine clients ask of search; one per process (``app.state.search_service``)."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        settings: Settings,
+        *,
+        pricer: Pricer,
+        base_units: Mapping[str, str],
+    ) -> None:
+        self.client = client
+        self.uid = f"{settings.search_index_prefix}{PRODUCTS}"
+        self.pricer = pricer
+        self.base_units = base_units
+
+    async def _ask(self, path: str, body: Any) -> Any:
+        try:
+            return await engine.call(self.client, "POST", path, body)
+        except engine.EngineError as exc:
+            if exc.code == "index_not_found":  # a new deployment whose first build has not finished
+                raise Unavailable("search.not_ready", "Search is being set up; try again in a minute.") from exc
+            raise
+
+    async def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self._ask(f"/indexes/{self.uid}/search", body)
+        return result
+
+    async def search(
+        self, conn: Connection, actor: Actor | None, request: SearchRequest, *, source: str = "page"
+    ) -> SearchResult:
+        definitions: list[AttributeInfo] = []
+        category_path: list[tuple[int, str]] = []
+        if request.category:
+            definitions = [AttributeInfo(**r) for r in await conn.fetch(ATTRIBUTE_DEFINITIONS, request.category)]
+            category_path = [(int(r["id"]), str(r["name"])) for r in await conn.fetch(CATEGORY_PATH, request.category)]
+        depth = min(len(category_path), 2)
+        visibility = visibility_filter(actor)
+        facet_names = [f"category_lvl{depth}", "brand", "vendor_id", "country_of_origin", "in_stock"]
+        facet_names += [f"attr.{d.code}" for d in definitions]
+        q = rewrite_query(request.q)
+        base = {
+            "q": q,
+            "matchingStrategy": "all",
+            "filter": [visibility, *request_filters(request)],
+            "facets": [*facet_names, "price_milli", "lead_time_days"],
+            "hitsPerPage": request.per_page,
+            "page": request.page,
+            "attributesToHighlight": ["title"],
+            "highlightPreTag": MARK_START,
+            "highlightPostTag": MARK_END,
+            "attributesToRetrieve": HIT_FIELDS,
+        }
+        if request.sort != "relevance":
+            base["sort"] = SORTS[request.sort]
+        if not request.variants:
+            base["distinct"] = "product_id"
+        # Disjunctive facets: the counts of a facet people tick ignore that facet's own selection.
+        own = {"brand": "brand", "vendor_id": "vendor_id", "country_of_origin": "country_of_origin"}
+        own.update({f"attr.{c}": f"attr.{c}" for c, _ in request.attr})
+        queries = [base]
+        extra = [name for name in own if self._selected(request, name)]
+        queries += [
+            {
+                "q": q,
+                "matchingStrategy": "all",
+                "filter": [visibility, *request_filters(request, skip=name)],
+                "facets": [name],
+                "hitsPerPage": 0,  # page mode: facet counts respect distinct (with limit=0 they count variants)
+                "distinct": "product_id",
+            }
+            for name in extra
+        ]
+        price_query = {
+            "q": q,
+            "matchingStrategy": "all",
+            "filter": [visibility, *request_filters(msgspec.structs.replace(request, price_min=None, price_max=None))],
+            "facets": ["price_milli", *(f"attr.{d.code}" for d in definitions if d.type == "number")],
+            "limit": 0,
+        }
+        queries.append(price_query)
+        results = await self._multi(queries)
+        main, price_result = results[0], results[-1]
+        distributions: dict[str, dict[str, int]] = dict(main.get("facetDistribution") or {})
+        for name, result in zip(extra, results[1:-1], strict=True):
+            distributions[name] = (result.get("facetDistribution") or {}).get(name, {})
+        relaxed = False
+        nearest: list[FacetValue] = []
+        if main["totalHits"] == 0 and request.q:
+            loose = dict(base, matchingStrategy="frequency", facets=["category_lvl1", "category_lvl0"])
+            main = await self._search(loose)
+            relaxed = main["totalHits"] > 0
+            cats = main.get("facetDistribution") or {}
+            nearest = await self._category_values(
+                conn, {**cats.get("category_lvl0", {}), **cats.get("category_lvl1", {})}
+            )
+            nearest = sorted(nearest, key=lambda v: -v.count)[:5]
+            distributions = {}
+        hits = [self._hit(doc) for doc in main["hits"]]
+        prices = await self.pricer(conn, actor, [h.variant_id for h in hits])
+        hits = [msgspec.structs.replace(h, price=prices.get(h.variant_id)) for h in hits]
+        stats = (price_result.get("facetStats") or {}).get("price_milli")
+        price_range = (int(stats["min"]) // 1000, -(-int(stats["max"]) // 1000)) if stats else None
+        # Ranges span every matching variant (not only the one shown per product), before range filters.
+        stats_all = price_result.get("facetStats") or {}
+        facets = await self._facets(conn, request, distributions, definitions, stats_all, depth)
+        search_id = str(uuid.uuid4())
+        filtered = bool(request_filters(request))
+        await conn.execute(
+            RECORD_SEARCH,
+            uuid.UUID(search_id),
+            actor.company_id if actor else None,
+            request.q,
+            request.q.lower(),
+            filtered,
+            int(main["totalHits"]),
+            source,
+        )
+        return SearchResult(
+            search_id=search_id,
+            request=request,
+            total=int(main["totalHits"]),
+            page=request.page,
+            pages=int(main.get("totalPages") or 0),
+            per_page=request.per_page,
+            hits=hits,
+            facets=facets,
+            category_path=category_path,
+            relaxed=relaxed,
+            nearest_categories=nearest,
+            price_range=price_range,
+        )
+
+    @staticmethod
+    def _selected(request: SearchRequest, name: str) -> bool:
+        if name == "brand":
+            return bool(request.brand)
+        if name == "vendor_id":
+            return bool(request.vendor)
+        if name == "country_of_origin":
+            return bool(request.country)
+        return any(f"attr.{c}" == name for c, _ in request.attr)
+
+    async def _multi(self, queries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = {"queries": [dict(q, indexUid=self.uid) for q in queries]}
+        answer = await self._ask("/multi-search", body)
+        results: list[dict[str, Any]] = answer["results"]
+        return results
+
+    @staticmethod
+    def _hit(doc: Mapping[str, Any]) -> Hit:
+        formatted = doc.get("_formatted") or {}
+        return Hit(
+            product_id=int(doc["product_id"]),
+            variant_id=int(doc["id"]),
+            title=doc["title"],
+            title_highlight=str(formatted.get("title") or doc["title"]),
+            variant_name=doc.get("variant_name") or "",
+            sku=doc["sku"],
+            mpn=doc.get("mpn"),
+            gtin=doc.get("gtin"),
+            brand=doc.get("brand"),
+            vendor_id=int(doc["vendor_id"]),
+            vendor_name=doc.get("vendor_name") or "",
+            category=list(doc.get("category_names") or []),
+            in_stock=bool(doc.get("in_stock")),
+            available=int(doc.get("available") or 0),
+            lead_time_days=doc.get("lead_time_days"),
+            unit=doc.get("unit") or "pcs",
+            pack_size=int(doc.get("pack_size") or 1),
+            moq=int(doc.get("moq") or 1),
+            list_price_milli=doc.get("price_milli"),
+            currency=doc.get("currency") or "EUR",
+            image_id=doc.get("image_id"),
+        )
+
+    async def _categories_named(self, conn: Connection, counts: Mapping[str, int]) -> list[FacetValue]:
+        """Categories whose own name is one of these (facet search on ``category_names``), labelled by path."""
+        rows = await conn.fetch(CATEGORY_IDS_BY_PATH)
+        parent = {int(r["id"]): r["parent_id"] for r in rows}
+        names = {int(r["id"]): str(r["name"]) for r in rows}
+        out = []
+        for cid, name in names.items():
+            if name in counts:
+                path = [name]
+                node = parent.get(cid)
+                while node is not None and len(path) < 10:
+                    path.append(names[node])
+                    node = parent.get(node)
+                out.append(
+                    FacetValue(value=str(cid), label=" › ".join(reversed(path)), count=counts[name], selected=False)
+                )
+        return sorted(out, key=lambda v: (-v.count, v.label))[:5]
+
+    async def _category_values(self, conn: Connection, counts: Mapping[str, int]) -> list[FacetValue]:
+        """Category facet values ("Fasteners > Screws") with the id to filter on."""
+        if not counts:
+            return []
+        rows = await conn.fetch(CATEGORY_IDS_BY_PATH)
+        parent = {int(r["id"]): r["parent_id"] for r in rows}
+        names = {int(r["id"]): str(r["name"]) for r in rows}
+
+        def path(cid: int) -> str:
+            parts: list[str] = []
+            node: int | None = cid
+            while node is not None and len(parts) < 10:
+                parts.append(names[node])
+                node = parent.get(node)
+            return " > ".join(reversed(parts))
+
+        by_path = {path(cid): cid for cid in names}
+        return [
+            FacetValue(value=str(by_path[p]), label=p.rsplit(" > ", 1)[-1], count=n, selected=False)
+            for p, n in counts.items()
+            if p in by_path
+        ]
+
+    async def _facets(
+        self,
+        conn: Connection,
+        request: SearchRequest,
+        dist: Mapping[str, Mapping[str, int]],
+        definitions: Sequence[AttributeInfo],
+        stats: Mapping[str, Mapping[str, float]],
+        depth: int,
+    ) -> list[Facet]:
+        facets: list[Facet] = []
+        categories = await self._category_values(conn, dist.get(f"category_lvl{depth}", {}))
+        if request.category:
+            categories = [c for c in categories if c.value != str(request.category)]
+        if categories:
+            facets.append(Facet(name="category", label="Category", values=sorted(categories, key=lambda v: -v.count)))
+
+        def values(name: str, field: str, label: str, labels: Mapping[str, str] | None = None) -> None:
+            selected = {
+                "brand": set(request.brand),
+                "vendor": {str(v) for v in request.vendor},
+                "country": set(request.country),
+            }.get(name, set())
+            counts = dict(dist.get(field, {}))
+            for value in selected:
+                counts.setdefault(value, 0)
+            if counts:
+                facets.append(
+                    Facet(
+                        name=name,
+                        label=label,
+                        values=[
+                            FacetValue(value=v, label=(labels or {}).get(v, v), count=n, selected=v in selected)
+                            for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                        ],
+                    )
+                )
+
+        values("brand", "brand", "Brand")
+        vendor_ids = [int(v) for v in dist.get("vendor_id", {})] + list(request.vendor)
+        names = {str(r["id"]): str(r["legal_name"]) for r in await conn.fetch(VENDOR_NAMES, vendor_ids)}
+        values("vendor", "vendor_id", "Vendor", names)
+        values("country", "country_of_origin", "Country of origin")
+        chosen = {(c, v) for c, v in request.attr}
+        for d in definitions:
+            field = f"attr.{d.code}"
+            if d.type == "number":
+                s = stats.get(field)
+                current = next((r for r in request.range if r.code == d.code), None)
+                if s or current:
+                    facets.append(
+                        Facet(
+                            name="range",
+                            code=d.code,
+                            label=d.label,
+                            kind="range",
+                            min=(s or {}).get("min"),
+                            max=(s or {}).get("max"),
+                            unit=self.base_units.get(d.dimension or "", None),
+                        )
+                    )
+                continue
+            counts = dict(dist.get(field, {}))
+            for c, v in chosen:
+                if c == d.code:
+                    counts.setdefault(v, 0)
+            if counts:
+                facets.append(
+                    Facet(
+                        name="attr",
+                        code=d.code,
+                        label=d.label,
+                        values=[
+                            FacetValue(value=v, label=_attr_label(v), count=n, selected=(d.code, v) in chosen)
+                            for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                        ],
+                    )
+                )
+        return facets
+
+    # -------------------------------------------------------------- typeahead
+
+    async def suggest(self, conn: Connection, actor: Actor | None, q: str, *, limit: int = 6) -> list[Suggestion]:
+        """Products, categories and brands for a partial query, in one round of parallel requests."""
+        q = " ".join(q.split())[:MAX_QUERY_LENGTH]
+        if not q:
+            return []
+        visibility = visibility_filter(actor)
+        words = q.split()
+        typed = " ".join([rewrite_query(" ".join(words[:-1])), words[-1].replace('"', "")]).strip()
+        products_q = {
+            "q": typed,
+            "filter": [visibility],
+            "limit": limit,
+            "distinct": "product_id",
+            "attributesToRetrieve": ["product_id", "title", "brand", "sku", "mpn"],
+            "attributesToHighlight": ["title"],
+            "highlightPreTag": MARK_START,
+            "highlightPostTag": MARK_END,
+        }
+
+        def facet_search(name: str) -> Awaitable[Any]:
+            body = {"facetName": name, "facetQuery": q, "filter": [visibility]}
+            return self._ask(f"/indexes/{self.uid}/facet-search", body)
+
+        products, brands, categories = await asyncio.gather(
+            self._search(products_q), facet_search("brand"), facet_search("category_names")
+        )
+        out = [
+            Suggestion(
+                kind="product",
+                label=h["title"],
+                label_highlight=str((h.get("_formatted") or {}).get("title") or h["title"]),
+                url_params=[],
+                product_id=int(h["product_id"]),
+                detail=" · ".join(x for x in (h.get("brand"), h.get("mpn") or h.get("sku")) if x),
+            )
+            for h in products["hits"]
+        ]
+        counts = {str(h["value"]): int(h["count"]) for h in categories["facetHits"][:3]}
+        out += [
+            Suggestion(
+                kind="category",
+                label=value.label,
+                label_highlight=value.label,
+                url_params=[("category", value.value)],
+                detail=f"{value.count} products",
+            )
+            for value in await self._categories_named(conn, counts)
+        ]
+        out += [
+            Suggestion(
+                kind="brand",
+                label=str(hit["value"]),
+                label_highlight=str(hit["value"]),
+                url_params=[("brand", str(hit["value"]))],
+                detail=f"{hit['count']} products",
+            )
+            for hit in brands["facetHits"][:3]
+        ]
+        return out
+
+
+def _attr_label(value: str) -> str:
+    return {"true": "yes", "false": "no"}.get(value, value)
