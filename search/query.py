@@ -806,3 +806,15 @@ class SearchService:
 
 def _attr_label(value: str) -> str:
     return {"true": "yes", "false": "no"}.get(value, value)
+
+
+RECORD_CLICK = """
+INSERT INTO search_click (search_id, product_id, position)
+SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM search_event WHERE search_id = $1)
+ON CONFLICT DO NOTHING
+"""
+
+
+async def record_click(conn: Connection, search_id: uuid.UUID, product_id: int, position: int) -> None:
+    """A hit was opened from a results page (analytics: queries without clicks). Unknown searches are ignored."""
+    await conn.execute(RECORD_CLICK, search_id, product_id, position)

@@ -27,6 +27,7 @@ from marketplace.settings import Settings
 from search.client import create_search_client
 from tests.support import db as testdb
 from tests.support.live import live_server
+from tests.support.search import World, fresh_index
 from tests.support.services import ensure_services, load_dev_environment
 
 T = TypeVar("T")
@@ -172,3 +173,10 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parents[1] / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, conn: Connection, search: AsyncClient, settings: Settings) -> World:
+    """A fresh products index for this test, and helpers to list products and search them through HTTP."""
+    await fresh_index(conn, search, settings)
+    return World(client, conn, search, settings)

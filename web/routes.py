@@ -8,7 +8,7 @@ from litestar.di import Provide
 from marketplace.core.db import provide_transaction
 from marketplace.security import provide_optional_web_actor, provide_web_actor
 from web import auth, company
-from web.buyer import products
+from web.buyer import products, search
 from web.home import home, status
 from web.operator import audit, categories, moderation, verification
 from web.vendor import catalog, editor, offers
@@ -25,6 +25,7 @@ def web_router() -> Router:
             *verification.ROUTES,
             *audit.ROUTES,
             *products.ROUTES,
+            *search.ROUTES,
             *editor.ROUTES,
             *offers.ROUTES,
             *catalog.ROUTES,

@@ -11,6 +11,7 @@ from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
+from markupsafe import Markup, escape
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
@@ -36,6 +37,12 @@ def money(minor: int | None, currency: str | None) -> str:
     return format_currency(Decimal(minor).scaleb(-digits), currency, locale="en_GB")
 
 
+def highlight(text: str) -> Markup:
+    """Search matches (between \\x02 and \\x03, see search.query) as <mark>, everything else escaped."""
+    safe = str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>")
+    return Markup(safe)  # noqa: S704 - escaped above; only our own <mark> tags are added
+
+
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -46,4 +53,5 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     )
     env.filters["localtime"] = localtime
     env.filters["money"] = money
+    env.filters["highlight"] = highlight
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
