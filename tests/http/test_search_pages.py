@@ -43,9 +43,13 @@ async def test_results_page_facets_prices_highlight_and_url_state(world: World) 
     )
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
+    assert fragment.headers["hx-push-url"] == f"/search?q={word}&sort=price_desc"
     assert 'value="price_desc" selected' in fragment.text
     # Ranges from the form's min/max inputs, in the attribute's base unit.
     cid = await world.conn.fetchval("SELECT id FROM category WHERE slug = $1", category)
+    in_category = await world.client.get("/search", params={"q": word, "category": cid})
+    assert 'placeholder="40"' in in_category.text  # the range's bounds over all variants
+    assert 'placeholder="50"' in in_category.text
     ranged = await world.client.get(
         "/search", params={"q": word, "category": cid, "rmin.length": "45", "variants": "1"}
     )
@@ -102,7 +106,9 @@ async def test_typeahead_fragment_and_click_tracking(world: World) -> None:
     go = await world.client.get(href.group(1).replace("&amp;", "&"))
     assert go.status_code == 303
     assert go.headers["location"] == f"/products/{product['id']}"
-    clicks = await world.conn.fetch("SELECT product_id, position FROM search_click")
+    clicks = await world.conn.fetch(
+        "SELECT product_id, position FROM search_click WHERE product_id = $1", product["id"]
+    )
     assert [(c["product_id"], c["position"]) for c in clicks] == [(product["id"], 1)]
     events = await world.conn.fetchval("SELECT count(*) FROM search_event WHERE query = '6204-2RS' AND total = 1")
     assert events == 1
@@ -110,4 +116,4 @@ async def test_typeahead_fragment_and_click_tracking(world: World) -> None:
     bogus = await world.client.get(f"/search/go/{uuid.uuid4()}/{product['id']}?pos=2")
     assert bogus.status_code == 303
     assert (await world.client.get(f"/search/go/not-a-uuid/{product['id']}")).status_code == 303
-    assert await world.conn.fetchval("SELECT count(*) FROM search_click") == 1
+    assert await world.conn.fetchval("SELECT count(*) FROM search_click WHERE product_id = $1", product["id"]) == 1

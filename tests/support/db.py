@@ -96,9 +96,15 @@ class SharedConnectionDatabase(Database):
     on the one connection, as a pool would.
     """
 
+    _locks: dict[int, tuple[Connection, asyncio.Lock]] = {}  # noqa: RUF012 - one lock per connection, shared
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._lock = asyncio.Lock()
+        # Every wrapper of the same connection (the app's, a job runner's) shares one lock.
+        known = self._locks.get(id(conn))
+        if known is None or known[0] is not conn:
+            known = self._locks[id(conn)] = (conn, asyncio.Lock())
+        self._lock = known[1]
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:

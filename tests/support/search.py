@@ -15,9 +15,8 @@ from search.jobs import search_jobs
 from tests.support.accounts import Company, bearer, make_operator, make_token, post_form, sign_in
 from tests.support.db import SharedConnectionDatabase
 
-TAKE_SEARCH_JOBS = """
-DELETE FROM pgqueuer WHERE entrypoint LIKE 'search.%' AND status = 'queued'
-RETURNING entrypoint, payload
+QUEUED_SEARCH_JOBS = """
+SELECT id, entrypoint, payload FROM pgqueuer WHERE entrypoint LIKE 'search.%' AND status = 'queued' ORDER BY id
 """
 
 
@@ -29,15 +28,20 @@ async def fresh_index(conn: Connection, search: AsyncClient, settings: Settings)
 async def index_pending(conn: Connection, search: AsyncClient, settings: Settings) -> int:
     """Run every queued search job through its real handler, inside the test's transaction.
 
-    The jobs were enqueued by the HTTP requests under test (the outbox); taking them here instead of in a
-    worker keeps the test's data uncommitted and private. Returns how many jobs ran.
+    The jobs were enqueued by the HTTP requests under test (the outbox); running them here instead of in a
+    worker keeps the test's data uncommitted and private. A job that raises stays queued, as with the
+    worker's retries. Returns how many jobs ran.
     """
-    rows = await conn.fetch(TAKE_SEARCH_JOBS)
+    db = SharedConnectionDatabase(conn)
+    async with db.connection() as c:
+        rows = await c.fetch(QUEUED_SEARCH_JOBS)
     handlers = {r.entrypoint: r for r in search_jobs.handlers()}
-    ctx = JobContext(db=SharedConnectionDatabase(conn), settings=settings, resources={"search": search})
+    ctx = JobContext(db=db, settings=settings, resources={"search": search})
     for row in rows:
         registration = handlers[row["entrypoint"]]
         await registration.handler(ctx, registration.decode(row["payload"]))
+        async with db.connection() as c:
+            await c.execute("DELETE FROM pgqueuer WHERE id = $1", row["id"])  # done, as the worker would
     return len(rows)
 
 

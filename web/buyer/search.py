@@ -81,7 +81,9 @@ async def search_page(request: Request[Any, Any, Any], conn: Tx, maybe_actor: Ma
         context = _context(maybe_actor, None, SearchRequest(q=" ".join(q.split())), exc.errors)
         return Template(template_name=template, context=context, status_code=400)
     result = await _service(state).search(conn, maybe_actor, query)
-    return Template(template_name=template, context=_context(maybe_actor, result, query, {}))
+    # htmx pushes the canonical URL (range=length:70.., not the form's rmin/rmax fields) into the history.
+    headers = {"HX-Push-Url": link(query, page=query.page)} if partial else {}
+    return Template(template_name=template, context=_context(maybe_actor, result, query, {}), headers=headers)
 
 
 def _context(
