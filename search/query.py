@@ -26,6 +26,7 @@ from marketplace.core.db import Connection
 from marketplace.core.errors import Unavailable
 from marketplace.settings import Settings
 from search import engine
+from search.documents import compact
 from search.errors import BadSearch
 from search.settings import MAX_FILTER_VALUES, MAX_PER_PAGE, MAX_QUERY_LENGTH, PRODUCTS
 
@@ -403,11 +404,11 @@ HIT_FIELDS: Final = [
 
 
 def rewrite_query(q: str) -> str:
-    """Words with digits and letters (``2RS``, ``M8``, ``NU2204ECP``) become exact phrases: part numbers
-    never match by typo, while plain words stay typo tolerant. ``keep_last`` callers leave the word
-    being typed as a prefix."""
+    """Words with digits and letters (``2RS``, ``M8``, ``NU2204ECP``, ``3x1.5``) become exact phrases in
+    their compacted form (as ``part_numbers`` stores them): part numbers never match by typo and do not
+    depend on how the engine splits ``3x1.5``, while plain words stay typo tolerant."""
     words = q.replace('"', " ").split()
-    return " ".join(f'"{w}"' if _PART.search(w) else w for w in words)
+    return " ".join(f'"{compact(w)}"' if _PART.search(w) else w for w in words)
 
 
 _PART = re.compile(r"(?=.*\d)(?=.*[^\W\d_])")
