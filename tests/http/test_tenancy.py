@@ -15,8 +15,9 @@ from tests.support.accounts import make_company, post_form, sign_in
 
 ROLES = ["admin", "buyer", "approver", "requester", "viewer", "catalog_manager", "sales"]
 ID_PARAM = re.compile(r"\{(\w+_id):int\}")
-# Public by design: a verified vendor's storefront is meant to be seen by everyone.
-PUBLIC = {"/vendors/{vendor_id:int}"}
+# Public by design: a verified vendor's storefront is meant to be seen by everyone; a search result's
+# click link only counts the click and redirects to the product page, which applies the visibility rules.
+PUBLIC = {"/vendors/{vendor_id:int}", "/search/go/{search_id:str}/{product_id:int}"}
 
 
 def routes_with_ids(app: Litestar) -> list[tuple[str, str]]:
