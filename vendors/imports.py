@@ -16,7 +16,7 @@ from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from vendors import csvio
 from vendors import repository as repo
-from vendors.models import Variant
+from vendors.models import Product, Variant
 from vendors.service import FieldErrors, save_product, vendor_of
 
 
@@ -54,6 +54,8 @@ class ImportScope:
 
 Progress = Callable[[int, int], Awaitable[None]]
 """Called now and then with (products done, errors so far)."""
+AfterSave = Callable[[Product, csvio.ParsedProduct], Awaitable[bool]]
+"""More to write for a product just saved (BMEcat: its catalog groups and media); True if it changed anything."""
 
 
 async def import_csv(
@@ -85,10 +87,12 @@ async def import_products(
     mode: Literal["all", "partial"],
     source: str,
     progress: Progress | None = None,
+    after_save: AfterSave | None = None,
 ) -> ImportReport:
     """Save parsed products one by one (a savepoint each), then keep or roll back the whole import.
 
-    ``parsed`` may be a stream (BMEcat); ``errors`` may grow while it is consumed.
+    ``parsed`` may be a stream (BMEcat); ``errors`` may grow while it is consumed (``after_save`` may
+    add problems too). ``after_save`` runs in the product's savepoint and says whether it changed anything.
     """
     vendor_id = vendor_of(actor, write=True)
     created = updated = unchanged = failed = products = variants = 0
@@ -104,7 +108,9 @@ async def import_products(
             existed = await repo.get_products_by_sku(conn, [product.command.sku], vendor_id=vendor_id)
             try:
                 async with conn.transaction():  # a savepoint: one bad product does not poison the rest
-                    _, changed = await save_product(conn, actor, product.command, audit_source=source)
+                    saved, changed = await save_product(conn, actor, product.command, audit_source=source)
+                    if after_save is not None:
+                        changed = await after_save(saved, product) or changed
             except FieldErrors as exc:
                 errors.extend(csvio.locate_field_errors(exc.errors, product))
                 failed += 1

@@ -7,7 +7,18 @@ from datetime import date
 from typing import Any
 
 from marketplace.core.db import Connection
-from vendors.models import AttributeDefinition, Category, PriceList, Product, StockLevel, Tier, Variant, Warehouse
+from vendors.models import (
+    AttributeDefinition,
+    CatalogGroup,
+    Category,
+    CategoryIndex,
+    PriceList,
+    Product,
+    StockLevel,
+    Tier,
+    Variant,
+    Warehouse,
+)
 from vendors.rules import ContractPrice, PriceTier
 
 # ------------------------------------------------------------------ categories
@@ -202,6 +213,8 @@ WHERE vendor_id = $1
        OR EXISTS (SELECT 1 FROM variant v WHERE v.product_id = product.id AND (v.sku ILIKE '%' || $3 || '%'
                   OR v.mpn ILIKE '%' || $3 || '%')))
   AND ($4::bigint IS NULL OR category_id = $4)
+  AND ($7::bigint[] IS NULL OR EXISTS (SELECT 1 FROM product_catalog_group g
+                                       WHERE g.product_id = product.id AND g.group_id = any($7::bigint[])))
 ORDER BY updated_at DESC, id DESC
 LIMIT $5 OFFSET $6
 """
@@ -216,8 +229,11 @@ async def list_products(
     category_id: int | None,
     limit: int,
     offset: int,
+    group_ids: Sequence[int] | None = None,
 ) -> tuple[list[Product], int]:
-    rows = await conn.fetch(LIST_PRODUCTS, vendor_id, status, query, category_id, limit, offset)
+    """A page of the vendor's products and the total; ``group_ids``: only products in one of those groups."""
+    groups = list(group_ids) if group_ids is not None else None
+    rows = await conn.fetch(LIST_PRODUCTS, vendor_id, status, query, category_id, limit, offset, groups)
     total = int(rows[0]["total"]) if rows else 0
     return [Product(**{k: v for k, v in r.items() if k != "total"}) for r in rows], total
 
@@ -495,31 +511,123 @@ async def list_stock(conn: Connection, variant_ids: Sequence[int], *, vendor_id:
     return [StockLevel(**r) for r in await conn.fetch(LIST_STOCK, list(variant_ids), vendor_id)]
 
 
-FEATURE_MAP = """
+CATEGORY_ATTRIBUTE_NAMES = """
 WITH RECURSIVE tree AS (
-    SELECT id, id AS root, classification_code FROM category WHERE classification_code IS NOT NULL
+    SELECT id, id AS root FROM category
     UNION ALL
-    SELECT c.parent_id, t.root, t.classification_code FROM category c JOIN tree t ON c.id = t.id
-    WHERE c.parent_id IS NOT NULL
+    SELECT c.parent_id, t.root FROM category c JOIN tree t ON c.id = t.id WHERE c.parent_id IS NOT NULL
 )
-SELECT t.classification_code, root.slug, d.code, d.label, d.aliases
+SELECT root.slug, d.code, d.label, d.aliases
 FROM tree t JOIN category root ON root.id = t.root JOIN attribute_definition d ON d.category_id = t.id
 ORDER BY t.root, d.position, d.code
 """
 
 
-async def feature_map(conn: Connection) -> dict[str, tuple[str, dict[str, str]]]:
-    """Classification code → (category slug, {lower-case code, label or alias → attribute code}).
+ALL_CATEGORIES = f"SELECT {CATEGORY_COLUMNS} FROM category ORDER BY id"
 
-    When several categories carry the same code, the oldest one wins.
-    """
-    out: dict[str, tuple[str, dict[str, str]]] = {}
-    for r in await conn.fetch(FEATURE_MAP):
-        _, names = out.setdefault(r["classification_code"], (r["slug"], {}))
+
+async def category_index(conn: Connection) -> CategoryIndex:
+    """Every category by classification code, name and id, with the attribute names it knows."""
+    by_code: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    by_id: dict[int, str] = {}
+    names: dict[str, dict[str, str]] = {}
+    for r in await conn.fetch(ALL_CATEGORIES):
+        by_id[r["id"]] = r["slug"]
+        names[r["slug"]] = {}
+        if r["classification_code"] is not None:
+            by_code.setdefault(r["classification_code"], r["slug"])
+        by_name.setdefault(r["name"].lower(), r["slug"])
+        by_name.setdefault(r["slug"], r["slug"])
+    for r in await conn.fetch(CATEGORY_ATTRIBUTE_NAMES):
         for name in (r["code"], r["label"], *r["aliases"]):
-            names.setdefault(name.lower(), r["code"])
-    for r in await conn.fetch(
-        "SELECT classification_code, slug FROM category WHERE classification_code IS NOT NULL ORDER BY id"
-    ):
-        out.setdefault(r["classification_code"], (r["slug"], {}))
-    return out
+            names[r["slug"]].setdefault(name.lower(), r["code"])
+    return CategoryIndex(by_code=by_code, by_name=by_name, by_id=by_id, names=names)
+
+
+# ------------------------------------------------------------------ the vendor's own catalog groups
+
+GROUP_COLUMNS = "id, vendor_id, code, name, parent_code, position, category_id"
+
+UPSERT_GROUPS = """
+INSERT INTO vendor_catalog_group (vendor_id, code, name, parent_code, position)
+SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[])
+ON CONFLICT (vendor_id, code) DO UPDATE
+SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, position = EXCLUDED.position, updated_at = now()
+WHERE (vendor_catalog_group.name, vendor_catalog_group.parent_code, vendor_catalog_group.position)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_code, EXCLUDED.position)
+"""
+
+
+async def upsert_catalog_groups(
+    conn: Connection, groups: Sequence[tuple[str, str, str | None, int]], *, vendor_id: int
+) -> None:
+    """Insert or rename/move groups by (vendor, code); an unchanged group is not written."""
+    await conn.execute(
+        UPSERT_GROUPS,
+        vendor_id,
+        [g[0] for g in groups],
+        [g[1] for g in groups],
+        [g[2] for g in groups],
+        [g[3] for g in groups],
+    )
+
+
+LIST_GROUPS = f"SELECT {GROUP_COLUMNS} FROM vendor_catalog_group WHERE vendor_id = $1 ORDER BY position, code"
+
+
+async def list_catalog_groups(conn: Connection, *, vendor_id: int) -> list[CatalogGroup]:
+    return [CatalogGroup(**r) for r in await conn.fetch(LIST_GROUPS, vendor_id)]
+
+
+COUNT_GROUP_PRODUCTS = """
+SELECT pcg.group_id, count(*) AS products
+FROM product_catalog_group pcg JOIN product p ON p.id = pcg.product_id
+WHERE p.vendor_id = $1 AND ($2::product_status IS NULL OR p.status = $2)
+GROUP BY pcg.group_id
+"""
+
+
+async def count_group_products(conn: Connection, *, vendor_id: int, status: str | None) -> dict[int, int]:
+    """Products directly in each group (of one status, or any)."""
+    return {r["group_id"]: r["products"] for r in await conn.fetch(COUNT_GROUP_PRODUCTS, vendor_id, status)}
+
+
+SET_GROUP_CATEGORY = """
+UPDATE vendor_catalog_group SET category_id = $3, updated_at = now()
+WHERE id = $1 AND vendor_id = $2 AND category_id IS DISTINCT FROM $3
+RETURNING id
+"""
+
+
+async def set_group_category(conn: Connection, group_id: int, *, vendor_id: int, category_id: int | None) -> bool:
+    """True when the group's category changed."""
+    return await conn.fetchval(SET_GROUP_CATEGORY, group_id, vendor_id, category_id) is not None
+
+
+# Replace (the whole set becomes $3) or adjust (add $3, remove $4); only the vendor's own groups and
+# products. Returns how many rows went in or out, so "nothing changed" is visible to the caller.
+SET_PRODUCT_GROUPS = """
+WITH own AS (SELECT id FROM product WHERE id = $1 AND vendor_id = $2),
+gone AS (
+    DELETE FROM product_catalog_group
+    WHERE product_id IN (SELECT id FROM own)
+      AND (CASE WHEN $5 THEN NOT (group_id = any($3::bigint[])) ELSE group_id = any($4::bigint[]) END)
+    RETURNING 1
+),
+added AS (
+    INSERT INTO product_catalog_group (product_id, group_id)
+    SELECT own.id, g.id FROM own, vendor_catalog_group g WHERE g.vendor_id = $2 AND g.id = any($3::bigint[])
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM added)
+"""
+
+
+async def set_product_groups(
+    conn: Connection, product_id: int, *, vendor_id: int, add: Sequence[int], remove: Sequence[int], replace: bool
+) -> bool:
+    """Put a product into groups (``replace``: into exactly those); True when anything changed."""
+    changed = await conn.fetchval(SET_PRODUCT_GROUPS, product_id, vendor_id, list(add), list(remove), replace)
+    return bool(changed)

@@ -9,7 +9,8 @@ from marketplace.core.db import Connection
 from marketplace.core.errors import NotFound
 from vendors import repository as repo
 from vendors.attributes import display
-from vendors.models import Product, ProductStatus, StockLevel, Tier, Variant
+from vendors.groups import GroupNode, group_filter, storefront_groups
+from vendors.models import CatalogGroup, Product, ProductStatus, StockLevel, Tier, Variant
 from vendors.rules import OrderRules, PriceQuote, PriceTier, QuantityProblem, price_for, quantity_problem
 from vendors.service import LinkedProduct, availability, linked_products, today
 
@@ -201,16 +202,26 @@ class Storefront(msgspec.Struct, frozen=True, kw_only=True):
     products: list[Product]
     total: int
     pages: int
+    groups: list[GroupNode]
+    """The vendor's own catalog groups that hold live products, as a tree in display order."""
+    group: CatalogGroup | None
+    """The group being browsed (its subgroups included), if any."""
 
 
-async def vendor_storefront(conn: Connection, vendor_id: int, *, page: int, per_page: int = 48) -> Storefront:
-    """A verified vendor's live products, newest first; 404 for anyone else's id."""
-    vendor = await conn.fetchrow(
-        "SELECT legal_name, country FROM company WHERE id = $1 AND status = 'verified' AND kind IN ('vendor', 'both')",
-        vendor_id,
-    )
+PUBLIC_VENDOR = """
+SELECT legal_name, country FROM company WHERE id = $1 AND status = 'verified' AND kind IN ('vendor', 'both')
+"""
+
+
+async def vendor_storefront(
+    conn: Connection, vendor_id: int, *, page: int, group_id: int | None = None, per_page: int = 48
+) -> Storefront:
+    """A verified vendor's live products, newest first, optionally those of one of its catalog groups
+    (and the groups below it); 404 for anyone else's vendor or group id."""
+    vendor = await conn.fetchrow(PUBLIC_VENDOR, vendor_id)
     if vendor is None:
         raise NotFound("vendor.not_found", "No such vendor.")
+    group, subtree = await group_filter(conn, vendor_id, group_id) if group_id is not None else (None, None)
     products, total = await repo.list_products(
         conn,
         vendor_id=vendor_id,
@@ -219,6 +230,7 @@ async def vendor_storefront(conn: Connection, vendor_id: int, *, page: int, per_
         category_id=None,
         limit=per_page,
         offset=(page - 1) * per_page,
+        group_ids=subtree,
     )
     return Storefront(
         vendor_id=vendor_id,
@@ -227,4 +239,6 @@ async def vendor_storefront(conn: Connection, vendor_id: int, *, page: int, per_
         products=products,
         total=total,
         pages=max(1, -(-total // per_page)),
+        groups=await storefront_groups(conn, vendor_id),
+        group=group,
     )
