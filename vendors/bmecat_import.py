@@ -15,6 +15,7 @@ groups; in a package (.zip), MIME_SOURCE files → product images and documents 
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import BinaryIO, Literal
@@ -233,13 +234,19 @@ class _Groups:
     def unknown(self, article: bmecat.Article) -> list[str]:
         return [c for c in self.codes_for(article) if c not in self.by_code]
 
-    async def apply(self, conn: Connection, product: Product, article: bmecat.Article) -> bool:
-        add = [self.by_code[c].id for c in self.codes_for(article) if c in self.by_code]
-        remove = [self.by_code[c].id for c in self.remove.get(article.supplier_aid, ()) if c in self.by_code]
+    async def apply(self, conn: Connection, vendor_id: int, saved: list[tuple[Product, bmecat.Article]]) -> set[int]:
+        """Put a batch of saved products into their groups; the ids of those whose groups changed."""
+        add = [(p.id, self.by_code[c].id) for p, a in saved for c in self.codes_for(a) if c in self.by_code]
+        remove = [
+            (p.id, self.by_code[c].id)
+            for p, a in saved
+            for c in self.remove.get(a.supplier_aid, ())
+            if c in self.by_code
+        ]
         if not (add or remove or self.replace):
-            return False
+            return set()
         return await repo.set_product_groups(
-            conn, product.id, vendor_id=product.vendor_id, add=add, remove=remove, replace=self.replace
+            conn, [p.id for p, _ in saved], vendor_id=vendor_id, add=add, remove=remove, replace=self.replace
         )
 
 
@@ -355,7 +362,9 @@ async def _import(
     index = await repo.category_index(conn)
     records = bmecat.read(stream)
     price_updates: list[bmecat.Article] = []
-    waiting: dict[str, bmecat.Article] = {}
+    # The articles behind the products handed to import_products, in order; a batch's saved products come
+    # back in the same order, so the ones that failed are passed over (lines and SKUs need not be unique).
+    waiting: deque[tuple[csvio.ParsedProduct, bmecat.Article]] = deque()
     async with ImportScope(conn) as scope:
         first = next(records, None)  # read() yields the Header first, or raises
         if not isinstance(first, bmecat.Header):
@@ -384,14 +393,23 @@ async def _import(
                         column, reason = exc.args
                         errors.append(csvio.RowError(row=record.line, column=column, reason=reason))
                         continue
-                    waiting[record.supplier_aid] = record
-                    yield csvio.ParsedProduct(command=command, rows=(record.line,))
+                    parsed = csvio.ParsedProduct(command=command, rows=(record.line,))
+                    waiting.append((parsed, record))
+                    yield parsed
 
-        async def after_save(product: Product, parsed: csvio.ParsedProduct) -> bool:
-            article = waiting.pop(parsed.command.sku)
-            in_groups = await groups.apply(conn, product, article)
-            with_files = await files.attach(product, article)
-            return in_groups or with_files
+        def article_of(parsed: csvio.ParsedProduct) -> bmecat.Article:
+            while True:
+                candidate, article = waiting.popleft()
+                if candidate is parsed:
+                    return article
+
+        async def after_save(saved: list[tuple[Product, csvio.ParsedProduct]]) -> set[int]:
+            batch = [(product, article_of(parsed)) for product, parsed in saved]
+            changed = await groups.apply(conn, vendor_id, batch)
+            for product, article in batch:
+                if article.mimes and await files.attach(product, article):
+                    changed.add(product.id)
+            return changed
 
         report = await import_products(
             conn,

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from marketplace.core.db import Connection
 from vendors.models import (
     AttributeDefinition,
@@ -264,9 +266,175 @@ async def insert_product_history(
     await conn.execute(INSERT_PRODUCT_HISTORY, product_id, from_status, to_status, reason, actor)
 
 
-# ------------------------------------------------------------------ variants
-
 VARIANT_COLUMNS = "id, product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position"
+
+# Batches (imports): one statement per step for a whole batch of products, arrays in via unnest().
+# Typed values travel as JSON text and become jsonb in SQL.
+
+PRODUCT_FIELD_TYPES = {
+    "title": "text",
+    "description": "text",
+    "brand": "text",
+    "category_id": "bigint",
+    "attributes": "text",
+    "warranty": "text",
+    "country_of_origin": "text",
+    "unit": "text",
+    "pack_size": "int",
+    "moq": "int",
+    "increment": "int",
+    "currency": "text",
+    "vat_class": "text",
+    "hide_price_from_guests": "boolean",
+}
+assert tuple(PRODUCT_FIELD_TYPES) == PRODUCT_FIELDS
+
+
+def _field_value(name: str, column: str) -> str:
+    return f"{column}::jsonb" if name == "attributes" else column
+
+
+def _field_arrays(fields: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [msgspec.json.encode(f[name]).decode() if name == "attributes" else f[name] for f in fields]
+        for name in PRODUCT_FIELDS
+    ]
+
+
+LOCK_PRODUCTS_BY_SKU = f"""
+SELECT {PRODUCT_COLUMNS} FROM product WHERE vendor_id = $1 AND sku = any($2::text[]) ORDER BY id FOR UPDATE
+"""
+
+
+async def lock_products_by_sku(conn: Connection, skus: Sequence[str], *, vendor_id: int) -> dict[str, Product]:
+    """The vendor's products with these SKUs, locked in id order (no deadlocks between imports)."""
+    return {r["sku"]: Product(**r) for r in await conn.fetch(LOCK_PRODUCTS_BY_SKU, vendor_id, list(skus))}
+
+
+INSERT_PRODUCTS = f"""
+INSERT INTO product (vendor_id, sku, {", ".join(PRODUCT_FIELDS)})
+SELECT $1, u.sku, {", ".join(_field_value(f, "u." + f) for f in PRODUCT_FIELDS)}
+FROM unnest($2::text[], {", ".join(f"${i}::{t}[]" for i, t in enumerate(PRODUCT_FIELD_TYPES.values(), start=3))})
+    AS u(sku, {", ".join(PRODUCT_FIELDS)})
+RETURNING {PRODUCT_COLUMNS}
+"""
+
+
+async def insert_products(
+    conn: Connection, rows: Sequence[tuple[str, dict[str, Any]]], *, vendor_id: int
+) -> dict[str, Product]:
+    """New products from (SKU, fields); by SKU."""
+    if not rows:
+        return {}
+    arrays = _field_arrays([fields for _, fields in rows])
+    result = await conn.fetch(INSERT_PRODUCTS, vendor_id, [sku for sku, _ in rows], *arrays)
+    return {r["sku"]: Product(**r) for r in result}
+
+
+UPDATE_PRODUCTS = f"""
+UPDATE product SET {", ".join(f + " = " + _field_value(f, "u.new_" + f) for f in PRODUCT_FIELDS)},
+    version = version + 1, updated_at = now()
+FROM unnest($2::bigint[], {", ".join(f"${i}::{t}[]" for i, t in enumerate(PRODUCT_FIELD_TYPES.values(), start=3))})
+    AS u(new_id, {", ".join(f"new_{f}" for f in PRODUCT_FIELDS)})
+WHERE product.id = u.new_id AND product.vendor_id = $1
+RETURNING {PRODUCT_COLUMNS}
+"""
+
+
+async def update_products(
+    conn: Connection, rows: Sequence[tuple[int, dict[str, Any]]], *, vendor_id: int
+) -> dict[int, Product]:
+    """New field values for existing products (version bumped); by id."""
+    if not rows:
+        return {}
+    arrays = _field_arrays([fields for _, fields in rows])
+    result = await conn.fetch(UPDATE_PRODUCTS, vendor_id, [pid for pid, _ in rows], *arrays)
+    return {r["id"]: Product(**r) for r in result}
+
+
+INSERT_PRODUCT_HISTORIES = """
+INSERT INTO product_status_history (product_id, from_status, to_status, reason, actor_user_id)
+SELECT unnest($1::bigint[]), NULL, $2, $3, $4
+"""
+
+
+async def insert_creation_histories(
+    conn: Connection, product_ids: Sequence[int], status: str, reason: str | None, actor: int | None
+) -> None:
+    if product_ids:
+        await conn.execute(INSERT_PRODUCT_HISTORIES, list(product_ids), status, reason, actor)
+
+
+UPSERT_VARIANTS = f"""
+INSERT INTO variant (product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position)
+SELECT u.product_id, $1, u.sku, u.name, u.mpn, u.gtin, u.attributes::jsonb, u.lead_time_days, u.position
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[])
+    AS u(product_id, sku, name, mpn, gtin, attributes, lead_time_days, position)
+ON CONFLICT (vendor_id, sku) DO UPDATE
+SET name = EXCLUDED.name, mpn = EXCLUDED.mpn, gtin = EXCLUDED.gtin, attributes = EXCLUDED.attributes,
+    lead_time_days = EXCLUDED.lead_time_days, position = EXCLUDED.position
+WHERE variant.product_id = EXCLUDED.product_id
+RETURNING {VARIANT_COLUMNS}
+"""
+
+
+async def upsert_variants(conn: Connection, rows: Sequence[dict[str, Any]], *, vendor_id: int) -> dict[str, Variant]:
+    """Insert or update variants by (vendor, SKU); a SKU that belongs to another product is left out."""
+    if not rows:
+        return {}
+    result = await conn.fetch(
+        UPSERT_VARIANTS,
+        vendor_id,
+        [r["product_id"] for r in rows],
+        [r["sku"] for r in rows],
+        [r["name"] for r in rows],
+        [r["mpn"] for r in rows],
+        [r["gtin"] for r in rows],
+        [msgspec.json.encode(r["attributes"]).decode() for r in rows],
+        [r["lead_time_days"] for r in rows],
+        [r["position"] for r in rows],
+    )
+    return {r["sku"]: Variant(**r) for r in result}
+
+
+DELETE_VARIANTS = "DELETE FROM variant WHERE id = any($1::bigint[]) AND vendor_id = $2"
+
+
+async def delete_variants(conn: Connection, variant_ids: Sequence[int], *, vendor_id: int) -> None:
+    if variant_ids:
+        await conn.execute(DELETE_VARIANTS, list(variant_ids), vendor_id)
+
+
+DELETE_TIERS_OF = """
+DELETE FROM price_tier t USING variant v
+WHERE t.variant_id = v.id AND v.vendor_id = $1 AND t.variant_id = any($2::bigint[])
+"""
+INSERT_TIERS = """
+INSERT INTO price_tier (variant_id, min_qty, unit_price_minor, price_basis)
+SELECT u.variant_id, u.min_qty, u.unit_price_minor, u.price_basis
+FROM unnest($2::bigint[], $3::int[], $4::bigint[], $5::int[]) AS u(variant_id, min_qty, unit_price_minor, price_basis)
+JOIN variant v ON v.id = u.variant_id AND v.vendor_id = $1
+"""
+
+
+async def replace_tiers_of(conn: Connection, tiers: dict[int, Sequence[Tier]], *, vendor_id: int) -> None:
+    """Replace the list-price tiers of many of the vendor's variants (two statements for the batch)."""
+    if not tiers:
+        return
+    await conn.execute(DELETE_TIERS_OF, vendor_id, list(tiers))
+    flat = [(vid, t) for vid, items in tiers.items() for t in items]
+    if flat:
+        await conn.execute(
+            INSERT_TIERS,
+            vendor_id,
+            [vid for vid, _ in flat],
+            [t.min_qty for _, t in flat],
+            [t.unit_price_minor for _, t in flat],
+            [t.price_basis for _, t in flat],
+        )
+
+
+# ------------------------------------------------------------------ variants
 
 UPSERT_VARIANT = f"""
 INSERT INTO variant (product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position)
@@ -605,29 +773,51 @@ async def set_group_category(conn: Connection, group_id: int, *, vendor_id: int,
     return await conn.fetchval(SET_GROUP_CATEGORY, group_id, vendor_id, category_id) is not None
 
 
-# Replace (the whole set becomes $3) or adjust (add $3, remove $4); only the vendor's own groups and
-# products. Returns how many rows went in or out, so "nothing changed" is visible to the caller.
+# For a batch of the vendor's products: either replace their groups (each becomes exactly its wanted
+# pairs) or adjust them (add the wanted pairs, remove the listed ones). Only the vendor's own products
+# and groups take part. Returns the ids of the products whose groups changed.
 SET_PRODUCT_GROUPS = """
-WITH own AS (SELECT id FROM product WHERE id = $1 AND vendor_id = $2),
+WITH own AS (SELECT id FROM product WHERE vendor_id = $1 AND id = any($2::bigint[])),
+wanted AS (
+    SELECT w.product_id, w.group_id FROM unnest($3::bigint[], $4::bigint[]) AS w(product_id, group_id)
+    JOIN own ON own.id = w.product_id
+    JOIN vendor_catalog_group g ON g.id = w.group_id AND g.vendor_id = $1
+),
 gone AS (
-    DELETE FROM product_catalog_group
-    WHERE product_id IN (SELECT id FROM own)
-      AND (CASE WHEN $5 THEN NOT (group_id = any($3::bigint[])) ELSE group_id = any($4::bigint[]) END)
-    RETURNING 1
+    DELETE FROM product_catalog_group pcg USING own
+    WHERE pcg.product_id = own.id
+      AND (CASE WHEN $7 THEN (pcg.product_id, pcg.group_id) NOT IN (SELECT product_id, group_id FROM wanted)
+           ELSE (pcg.product_id, pcg.group_id) IN (SELECT * FROM unnest($5::bigint[], $6::bigint[])) END)
+    RETURNING pcg.product_id
 ),
 added AS (
-    INSERT INTO product_catalog_group (product_id, group_id)
-    SELECT own.id, g.id FROM own, vendor_catalog_group g WHERE g.vendor_id = $2 AND g.id = any($3::bigint[])
+    INSERT INTO product_catalog_group (product_id, group_id) SELECT product_id, group_id FROM wanted
     ON CONFLICT DO NOTHING
-    RETURNING 1
+    RETURNING product_id
 )
-SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM added)
+SELECT DISTINCT product_id FROM (SELECT product_id FROM gone UNION ALL SELECT product_id FROM added) AS changed
 """
 
 
 async def set_product_groups(
-    conn: Connection, product_id: int, *, vendor_id: int, add: Sequence[int], remove: Sequence[int], replace: bool
-) -> bool:
-    """Put a product into groups (``replace``: into exactly those); True when anything changed."""
-    changed = await conn.fetchval(SET_PRODUCT_GROUPS, product_id, vendor_id, list(add), list(remove), replace)
-    return bool(changed)
+    conn: Connection,
+    product_ids: Sequence[int],
+    *,
+    vendor_id: int,
+    add: Sequence[tuple[int, int]],
+    remove: Sequence[tuple[int, int]],
+    replace: bool,
+) -> set[int]:
+    """Put products into groups, (product id, group id) pairs; ``replace``: into exactly those.
+    Returns the products whose groups changed."""
+    rows = await conn.fetch(
+        SET_PRODUCT_GROUPS,
+        vendor_id,
+        list(product_ids),
+        [p for p, _ in add],
+        [g for _, g in add],
+        [p for p, _ in remove],
+        [g for _, g in remove],
+        replace,
+    )
+    return {r["product_id"] for r in rows}

@@ -82,7 +82,7 @@ def mime_product(sku: str, *mimes: tuple[str, str], groups: tuple[str, ...] = ()
     )
     return (
         f"<PRODUCT><SUPPLIER_PID>{sku}</SUPPLIER_PID><PRODUCT_DETAILS><DESCRIPTION_SHORT>Article {sku}"
-        "</DESCRIPTION_SHORT></PRODUCT_DETAILS><PRODUCT_PRICE_DETAILS><PRODUCT_PRICE price_type=\"net_list\">"
+        '</DESCRIPTION_SHORT></PRODUCT_DETAILS><PRODUCT_PRICE_DETAILS><PRODUCT_PRICE price_type="net_list">'
         "<PRICE_AMOUNT>1.50</PRICE_AMOUNT></PRODUCT_PRICE></PRODUCT_PRICE_DETAILS>"
         f"{f'<MIME_INFO>{mime_info}</MIME_INFO>' if mime_info else ''}{group_maps}</PRODUCT>\n"
     )
