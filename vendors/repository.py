@@ -365,7 +365,7 @@ async def insert_creation_histories(
         await conn.execute(INSERT_PRODUCT_HISTORIES, list(product_ids), status, reason, actor)
 
 
-UPSERT_VARIANTS = f"""
+UPSERT_VARIANTS = """
 INSERT INTO variant (product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position)
 SELECT u.product_id, $1, u.sku, u.name, u.mpn, u.gtin, u.attributes::jsonb, u.lead_time_days, u.position
 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[])
@@ -374,12 +374,13 @@ ON CONFLICT (vendor_id, sku) DO UPDATE
 SET name = EXCLUDED.name, mpn = EXCLUDED.mpn, gtin = EXCLUDED.gtin, attributes = EXCLUDED.attributes,
     lead_time_days = EXCLUDED.lead_time_days, position = EXCLUDED.position
 WHERE variant.product_id = EXCLUDED.product_id
-RETURNING {VARIANT_COLUMNS}
+RETURNING id, sku
 """
 
 
-async def upsert_variants(conn: Connection, rows: Sequence[dict[str, Any]], *, vendor_id: int) -> dict[str, Variant]:
-    """Insert or update variants by (vendor, SKU); a SKU that belongs to another product is left out."""
+async def upsert_variants(conn: Connection, rows: Sequence[dict[str, Any]], *, vendor_id: int) -> dict[str, int]:
+    """Insert or update variants by (vendor, SKU), returning SKU → id; a SKU that belongs to another
+    product is left out."""
     if not rows:
         return {}
     result = await conn.fetch(
@@ -394,7 +395,7 @@ async def upsert_variants(conn: Connection, rows: Sequence[dict[str, Any]], *, v
         [r["lead_time_days"] for r in rows],
         [r["position"] for r in rows],
     )
-    return {r["sku"]: Variant(**r) for r in result}
+    return {r["sku"]: r["id"] for r in result}
 
 
 DELETE_VARIANTS = "DELETE FROM variant WHERE id = any($1::bigint[]) AND vendor_id = $2"
@@ -411,14 +412,15 @@ WHERE t.variant_id = v.id AND v.vendor_id = $1 AND t.variant_id = any($2::bigint
 """
 INSERT_TIERS = """
 INSERT INTO price_tier (variant_id, min_qty, unit_price_minor, price_basis)
-SELECT u.variant_id, u.min_qty, u.unit_price_minor, u.price_basis
-FROM unnest($2::bigint[], $3::int[], $4::bigint[], $5::int[]) AS u(variant_id, min_qty, unit_price_minor, price_basis)
-JOIN variant v ON v.id = u.variant_id AND v.vendor_id = $1
+SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[])
 """
 
 
 async def replace_tiers_of(conn: Connection, tiers: dict[int, Sequence[Tier]], *, vendor_id: int) -> None:
-    """Replace the list-price tiers of many of the vendor's variants (two statements for the batch)."""
+    """Replace the list-price tiers of many of the vendor's variants (two statements for the batch).
+
+    Like ``replace_tiers``, the caller took the variant ids from the vendor's own rows in this transaction;
+    the delete is scoped by vendor, the insert is not re-checked (it costs a join per tier)."""
     if not tiers:
         return
     await conn.execute(DELETE_TIERS_OF, vendor_id, list(tiers))
@@ -426,7 +428,6 @@ async def replace_tiers_of(conn: Connection, tiers: dict[int, Sequence[Tier]], *
     if flat:
         await conn.execute(
             INSERT_TIERS,
-            vendor_id,
             [vid for vid, _ in flat],
             [t.min_qty for _, t in flat],
             [t.unit_price_minor for _, t in flat],

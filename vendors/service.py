@@ -333,7 +333,7 @@ async def _save_batch(
     if len(written) != len(upserts):
         raise StaleWrite("product.changed", "Someone else changed these products meanwhile; try again.")
     variant_ids = {v.sku: v.id for variants in by_product.values() for v in variants.values()}
-    variant_ids.update({sku: v.id for sku, v in written.items()})
+    variant_ids.update(written)
     await repo.replace_tiers_of(
         conn, {variant_ids[sku]: tiers for sku, tiers in tiers_for.items()}, vendor_id=vendor_id
     )
