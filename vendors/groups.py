@@ -13,7 +13,7 @@ Imports use it only when an article's REFERENCE_FEATURE_GROUP_ID names no known 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -192,7 +192,3 @@ async def group_filter(conn: Connection, vendor_id: int, group_id: int) -> tuple
     if group is None:
         raise NotFound("catalog_group.not_found", "No such catalog group.")
     return group, subtree_ids(groups, group_id)
-
-
-def codes_of(groups: Iterable[CatalogGroup]) -> dict[str, CatalogGroup]:
-    return {g.code: g for g in groups}
