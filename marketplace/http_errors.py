@@ -19,7 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from marketplace.core.errors import ConstraintErrors, DomainError, FieldErrors, domain_error_for
+from marketplace.core.errors import ConstraintErrors, DomainError, FieldErrors, RuleViolation, domain_error_for
 
 log = structlog.get_logger("tradeyard.errors")
 
@@ -195,6 +195,12 @@ def make_exception_handlers(constraints: ConstraintErrors) -> dict[type[Exceptio
             return on_domain_error(request, mapped)
         return on_unexpected(request, exc)
 
+    def on_bad_text(request: Request[Any, Any, Any], exc: asyncpg.CharacterNotInRepertoireError) -> Response[Any]:
+        """PostgreSQL refuses text it cannot store (a NUL character, usually): the input's fault, not ours."""
+        return on_domain_error(
+            request, RuleViolation("request.invalid_text", "Text may not contain NUL (\\u0000) characters.")
+        )
+
     def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         log.exception("unhandled_error", exc_info=exc, path=request.url.path)
         detail = "Something went wrong on our side. The error has been logged; please try again."
@@ -207,5 +213,6 @@ def make_exception_handlers(constraints: ConstraintErrors) -> dict[type[Exceptio
         ValidationException: on_validation,
         HTTPException: on_http_exception,
         asyncpg.IntegrityConstraintViolationError: on_integrity_error,
+        asyncpg.CharacterNotInRepertoireError: on_bad_text,
         Exception: on_unexpected,
     }

@@ -116,9 +116,11 @@ class CatalogController(Controller):
 
     @post(
         "/imports/bmecat",
-        summary="Import a BMEcat 2005 file (body: the XML)",
+        summary="Import a BMEcat 2005 file (body: the XML) or package (body: a .zip with the XML and its media)",
         description="T_NEW_CATALOG and T_UPDATE_PRODUCTS create or update products by SUPPLIER_PID; "
-        "T_UPDATE_PRICES updates list prices. Streamed; entity declarations and internal DTD subsets are refused.",
+        "T_UPDATE_PRICES updates list prices. Streamed; entity declarations and internal DTD subsets are refused. "
+        "A zip package (recognised by its first bytes) holds one .xml and the images and PDFs its MIME_SOURCE "
+        "paths name; they are attached as product images or documents (docs/catalog.md).",
         status_code=200,
         request_max_body_size=512 * 1024 * 1024,
     )
@@ -127,6 +129,7 @@ class CatalogController(Controller):
         request: Request[Any, Any, Any],
         conn: Tx,
         actor: CurrentActor,
+        state: State,
         dry_run: FromQuery[bool] = False,
         mode: FromQuery[Literal["all", "partial"]] = "all",
     ) -> imports.ImportReport:
@@ -135,7 +138,14 @@ class CatalogController(Controller):
             async for chunk in request.stream():
                 spool.write(chunk)
             spool.seek(0)
-            return await bmecat_import.import_bmecat(conn, actor, spool, dry_run=dry_run, mode=mode)  # type: ignore[arg-type]
+            return await bmecat_import.import_bmecat(
+                conn,
+                actor,
+                spool,  # type: ignore[arg-type]
+                dry_run=dry_run,
+                mode=mode,
+                storage=LocalStorage(state.settings.storage_dir),
+            )
 
     @get("/export.csv", summary="Your whole catalog as CSV, in the import format", media_type="text/csv")
     async def export_csv(self, conn: Tx, actor: CurrentActor) -> Response[str]:

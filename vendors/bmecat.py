@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import msgspec
 from lxml import etree  # type: ignore[import-untyped]  # lxml ships no type information here
 
 from vendors.bmecat_records import (
@@ -58,9 +59,11 @@ __all__ = [
     "GroupAssignment",
     "Header",
     "Mime",
+    "Outline",
     "Price",
     "Record",
     "count_articles",
+    "outline",
     "read",
 ]
 
@@ -224,6 +227,37 @@ def _release(el: Element) -> None:
 
 def read(stream: BinaryIO) -> Iterator[Record]:
     """Stream a BMEcat document as records, the Header first; raises BmecatError if it cannot be read."""
+    for record in _records(stream, skip_articles=False):
+        if not isinstance(record, int):
+            yield record
+
+
+class Outline(msgspec.Struct, frozen=True, kw_only=True):
+    """What a first, cheap pass over a document learns: how many articles, the group tree and the
+    catalog-level group assignments (which come after the articles, so an import needs them first)."""
+
+    articles: int
+    groups: list[CatalogGroup]
+    assignments: list[GroupAssignment]
+
+
+def outline(stream: BinaryIO) -> Outline:
+    """Read the group structure and count the articles without building them; raises BmecatError like ``read``."""
+    articles = 0
+    groups: list[CatalogGroup] = []
+    assignments: list[GroupAssignment] = []
+    for record in _records(stream, skip_articles=True):
+        if isinstance(record, int):
+            articles += 1
+        elif isinstance(record, CatalogGroup):
+            groups.append(record)
+        elif isinstance(record, GroupAssignment):
+            assignments.append(record)
+    return Outline(articles=articles, groups=groups, assignments=assignments)
+
+
+def _records(stream: BinaryIO, *, skip_articles: bool) -> Iterator[Record | int]:
+    """The records of ``read``; with ``skip_articles`` each article is only its line number (an int)."""
     events = _Events(stream)
     path: list[str] = []  # local names of the open elements down to the record being read
     header: Element | None = None
@@ -249,7 +283,10 @@ def read(stream: BinaryIO) -> Iterator[Record]:
                     header = el  # released once the transaction element names the Header's kind
                     continue
                 if name in ARTICLE_TAGS:
-                    yield from article_record(el, record_line)
+                    if skip_articles:
+                        yield record_line
+                    else:
+                        yield from article_record(el, record_line)
                 elif name == "CATALOG_STRUCTURE":
                     yield group_record(el, record_line)
                 else:

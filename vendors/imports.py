@@ -1,4 +1,5 @@
-"""Catalog imports and exports: CSV through the same ``save_product`` path as the API and pages.
+"""Catalog imports and exports: CSV through the same save path as the API and pages (``save_products``,
+the batch form of ``save_product``: the same checks, set-based writes).
 
 Modes: ``all`` (default) saves nothing if any row has an error; ``partial`` saves every product whose
 rows are valid and reports the rest. A dry run validates everything against the database (categories,
@@ -16,8 +17,8 @@ from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from vendors import csvio
 from vendors import repository as repo
-from vendors.models import Variant
-from vendors.service import FieldErrors, save_product, vendor_of
+from vendors.models import Product, Variant
+from vendors.service import Saved, save_products, vendor_of
 
 
 class ImportReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +55,9 @@ class ImportScope:
 
 Progress = Callable[[int, int], Awaitable[None]]
 """Called now and then with (products done, errors so far)."""
+AfterSave = Callable[[list[tuple[Product, csvio.ParsedProduct]]], Awaitable[set[int]]]
+"""More to write for a batch of products just saved (BMEcat: catalog groups and media); returns the ids
+of the products it changed."""
 
 
 async def import_csv(
@@ -75,6 +79,11 @@ async def import_csv(
     )
 
 
+BATCH = 500
+"""Products saved per set-based batch (``save_products``): large enough that round trips stop
+mattering, small enough that a batch's arrays stay a few MB."""
+
+
 async def import_products(
     conn: Connection,
     actor: Actor,
@@ -85,46 +94,71 @@ async def import_products(
     mode: Literal["all", "partial"],
     source: str,
     progress: Progress | None = None,
+    after_save: AfterSave | None = None,
 ) -> ImportReport:
-    """Save parsed products one by one (a savepoint each), then keep or roll back the whole import.
+    """Save parsed products in batches through ``save_products``, then keep or roll back the whole import.
 
-    ``parsed`` may be a stream (BMEcat); ``errors`` may grow while it is consumed.
+    ``parsed`` may be a stream (BMEcat); ``errors`` may grow while it is consumed (``after_save`` may
+    add problems too). ``after_save`` gets each batch's saved products and returns those it changed.
     """
-    vendor_id = vendor_of(actor, write=True)
-    created = updated = unchanged = failed = products = variants = 0
+    vendor_of(actor, write=True)
+    tally = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    products = variants = 0
+    bad_rows: set[int] = set()
+    known_errors = 0
+
+    async def flush(batch: list[csvio.ParsedProduct]) -> None:
+        results = await save_products(conn, actor, [p.command for p in batch], audit_source=source)
+        saved: list[tuple[Product, csvio.ParsedProduct]] = []
+        outcomes: list[Saved] = []
+        for item, result in zip(batch, results, strict=True):
+            if result.errors:
+                errors.extend(csvio.locate_field_errors(result.errors, item))
+                tally["failed"] += 1
+            else:
+                assert result.product is not None
+                saved.append((result.product, item))
+                outcomes.append(result)
+        more = await after_save(saved) if after_save is not None and saved else set()
+        for (product, _), result in zip(saved, outcomes, strict=True):
+            if not result.existed:
+                tally["created"] += 1
+            elif result.changed or product.id in more:
+                tally["updated"] += 1
+            else:
+                tally["unchanged"] += 1
+        if progress is not None:
+            await progress(products, len(errors))
+
     async with ImportScope(conn) as scope:
+        batch: list[csvio.ParsedProduct] = []
         for product in parsed:
-            if progress is not None and products % 25 == 0:
-                await progress(products, len(errors))
+            if progress is not None and products == 0:
+                await progress(0, len(errors))
             products += 1
             variants += len(product.rows)
-            if {e.row for e in errors}.intersection(product.rows):
-                failed += 1
+            if len(errors) != known_errors:
+                bad_rows = {e.row for e in errors}
+                known_errors = len(errors)
+            if bad_rows.intersection(product.rows):
+                tally["failed"] += 1
                 continue
-            existed = await repo.get_products_by_sku(conn, [product.command.sku], vendor_id=vendor_id)
-            try:
-                async with conn.transaction():  # a savepoint: one bad product does not poison the rest
-                    _, changed = await save_product(conn, actor, product.command, audit_source=source)
-            except FieldErrors as exc:
-                errors.extend(csvio.locate_field_errors(exc.errors, product))
-                failed += 1
-                continue
-            if not existed:
-                created += 1
-            elif changed:
-                updated += 1
-            else:
-                unchanged += 1
+            batch.append(product)
+            if len(batch) >= BATCH:
+                await flush(batch)
+                batch = []
+        if batch:
+            await flush(batch)
         scope.keep = not dry_run and (mode == "partial" or not errors)
     return ImportReport(
         dry_run=dry_run,
         mode=mode,
         products=products,
         variants=variants,
-        created=created,
-        updated=updated,
-        unchanged=unchanged,
-        failed=failed,
+        created=tally["created"],
+        updated=tally["updated"],
+        unchanged=tally["unchanged"],
+        failed=tally["failed"],
         errors=sorted(errors, key=lambda e: (e.row, e.column)),
         saved=scope.keep,
     )

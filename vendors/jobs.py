@@ -150,7 +150,14 @@ async def run_import(ctx: JobContext, job: RunImport) -> None:
                     )
                 else:
                     report = await import_bmecat(
-                        conn, actor, stream, dry_run=run.dry_run, mode=mode, progress=progress, total=set_total
+                        conn,
+                        actor,
+                        stream,
+                        dry_run=run.dry_run,
+                        mode=mode,
+                        progress=progress,
+                        total=set_total,
+                        storage=storage,
                     )
     except Exception as exc:  # noqa: BLE001 - any failure ends the run visibly for the vendor
         async with ctx.db.transaction() as c:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 
 import msgspec
@@ -39,6 +40,29 @@ def sniff(kind: str, head: bytes) -> str | None:
     return None
 
 
+def content_type_of(kind: str, head: bytes) -> str:
+    """The checked content type of a file of ``kind`` from its first bytes; raises RuleViolation."""
+    if kind not in MAX_BYTES:
+        raise RuleViolation("media.kind", "Choose image or document.", field="kind")
+    content_type = sniff(kind, head[:16])
+    if content_type is None:
+        allowed = "PNG, JPEG or WebP" if kind == "image" else "PDF"
+        raise RuleViolation("media.type", f"This file is not a {allowed} file.", field="file")
+    return content_type
+
+
+# BMEcat MIME_PURPOSE values that show the product; every other purpose (data_sheet, safety_data_sheet,
+# others, ...) is a document, unless the file itself is an image.
+IMAGE_PURPOSES = frozenset({"normal", "detail", "thumbnail", "logo"})
+
+
+def kind_for(purpose: str | None, head: bytes) -> str:
+    """Image or document for a file referenced from a catalog: by its purpose, else by its content."""
+    if (purpose or "").strip().lower() in IMAGE_PURPOSES or sniff("image", head[:16]) is not None:
+        return "image"
+    return "document"
+
+
 async def add_media(
     conn: Connection,
     actor: Actor,
@@ -55,24 +79,24 @@ async def add_media(
     if kind not in MAX_BYTES:
         raise RuleViolation("media.kind", "Choose image or document.", field="kind")
     first = await anext(chunks, b"")
+    digest = hashlib.sha256()
 
     async def all_chunks() -> AsyncIterator[bytes]:
+        digest.update(first)
         yield first
         async for chunk in chunks:
+            digest.update(chunk)
             yield chunk
 
-    content_type = sniff(kind, first[:16])
-    if content_type is None:
-        allowed = "PNG, JPEG or WebP" if kind == "image" else "PDF"
-        raise RuleViolation("media.type", f"This file is not a {allowed} file.", field="file")
+    content_type = content_type_of(kind, first)
     try:
         key, size = await storage.save(f"media/{vendor_id}", all_chunks(), max_bytes=MAX_BYTES[kind])
     except TooLarge as exc:
         raise RuleViolation("media.too_large", f"The file is {exc}.", field="file") from None
     row = await conn.fetchrow(
         "INSERT INTO product_media"
-        " (product_id, vendor_id, kind, title, filename, content_type, storage_key, size_bytes, position)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+        " (product_id, vendor_id, kind, title, filename, content_type, storage_key, size_bytes, sha256, position)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
         " (SELECT count(*) FROM product_media WHERE product_id = $1 AND kind = $3))"
         " RETURNING id, product_id, kind, title, filename, content_type, size_bytes",
         product_id,
@@ -83,10 +107,22 @@ async def add_media(
         content_type,
         key,
         size,
+        digest.hexdigest(),
     )
     assert row is not None
     await products_changed(conn, [product_id])
     return Media(**row)
+
+
+async def has_media_content(conn: Connection, product_id: int, sha256: str, *, vendor_id: int) -> bool:
+    """Whether the product already has a file with exactly this content (re-imports attach nothing twice)."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM product_media WHERE product_id = $1 AND vendor_id = $2 AND sha256 = $3 LIMIT 1",
+        product_id,
+        vendor_id,
+        sha256,
+    )
+    return found is not None
 
 
 async def require_own_product(conn: Connection, actor: Actor, product_id: int) -> int:

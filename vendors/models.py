@@ -123,3 +123,29 @@ class StockLevel(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def available(self) -> int:
         return max(0, self.on_hand - self.reserved)
+
+
+class CatalogGroup(msgspec.Struct, frozen=True, kw_only=True):
+    """A group of a vendor's own catalog tree (BMEcat CATALOG_STRUCTURE), by the file's GROUP_ID ``code``."""
+
+    id: int
+    vendor_id: int
+    code: str
+    name: str
+    parent_code: str | None
+    position: int
+    category_id: int | None
+    """The platform category the vendor chose for this group; None matches automatically."""
+
+
+class CategoryIndex(msgspec.Struct, frozen=True, kw_only=True):
+    """How imports find platform categories: by classification code, by name or slug, and each one's
+    attribute names (code, label, aliases; inherited ones included) → attribute code."""
+
+    by_code: dict[str, str]
+    """Classification code → slug (the oldest category wins when several share a code)."""
+    by_name: dict[str, str]
+    """Lower-case name or slug → slug (the oldest wins)."""
+    by_id: dict[int, str]
+    names: dict[str, dict[str, str]]
+    """Slug → {lower-case attribute code, label or alias → attribute code}."""

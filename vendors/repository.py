@@ -6,8 +6,21 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from marketplace.core.db import Connection
-from vendors.models import AttributeDefinition, Category, PriceList, Product, StockLevel, Tier, Variant, Warehouse
+from vendors.models import (
+    AttributeDefinition,
+    CatalogGroup,
+    Category,
+    CategoryIndex,
+    PriceList,
+    Product,
+    StockLevel,
+    Tier,
+    Variant,
+    Warehouse,
+)
 from vendors.rules import ContractPrice, PriceTier
 
 # ------------------------------------------------------------------ categories
@@ -202,8 +215,10 @@ WHERE vendor_id = $1
        OR EXISTS (SELECT 1 FROM variant v WHERE v.product_id = product.id AND (v.sku ILIKE '%' || $3 || '%'
                   OR v.mpn ILIKE '%' || $3 || '%')))
   AND ($4::bigint IS NULL OR category_id = $4)
-  AND (NOT $7 OR NOT EXISTS (SELECT 1 FROM product_audience a WHERE a.product_id = product.id)
-       OR EXISTS (SELECT 1 FROM product_audience a WHERE a.product_id = product.id AND a.buyer_id = $8))
+  AND ($7::bigint[] IS NULL OR EXISTS (SELECT 1 FROM product_catalog_group g
+                                       WHERE g.product_id = product.id AND g.group_id = any($7::bigint[])))
+  AND (NOT $8 OR NOT EXISTS (SELECT 1 FROM product_audience a WHERE a.product_id = product.id)
+       OR EXISTS (SELECT 1 FROM product_audience a WHERE a.product_id = product.id AND a.buyer_id = $9))
 ORDER BY updated_at DESC, id DESC
 LIMIT $5 OFFSET $6
 """
@@ -218,12 +233,18 @@ async def list_products(
     category_id: int | None,
     limit: int,
     offset: int,
+    group_ids: Sequence[int] | None = None,
     for_buyers: bool = False,
     viewer: int | None = None,
 ) -> tuple[list[Product], int]:
-    """``for_buyers`` leaves out products restricted to buyers other than ``viewer`` (a company id, or None
+    """A page of the vendor's products and the total; ``group_ids``: only products in one of those groups.
+
+    ``for_buyers`` leaves out products restricted to buyers other than ``viewer`` (a company id, or None
     for visitors); the vendor's own lists show everything."""
-    rows = await conn.fetch(LIST_PRODUCTS, vendor_id, status, query, category_id, limit, offset, for_buyers, viewer)
+    groups = list(group_ids) if group_ids is not None else None
+    rows = await conn.fetch(
+        LIST_PRODUCTS, vendor_id, status, query, category_id, limit, offset, groups, for_buyers, viewer
+    )
     total = int(rows[0]["total"]) if rows else 0
     return [Product(**{k: v for k, v in r.items() if k != "total"}) for r in rows], total
 
@@ -254,9 +275,176 @@ async def insert_product_history(
     await conn.execute(INSERT_PRODUCT_HISTORY, product_id, from_status, to_status, reason, actor)
 
 
-# ------------------------------------------------------------------ variants
-
 VARIANT_COLUMNS = "id, product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position"
+
+# Batches (imports): one statement per step for a whole batch of products, arrays in via unnest().
+# Typed values travel as JSON text and become jsonb in SQL.
+
+PRODUCT_FIELD_TYPES = {
+    "title": "text",
+    "description": "text",
+    "brand": "text",
+    "category_id": "bigint",
+    "attributes": "text",
+    "warranty": "text",
+    "country_of_origin": "text",
+    "unit": "text",
+    "pack_size": "int",
+    "moq": "int",
+    "increment": "int",
+    "currency": "text",
+    "vat_class": "text",
+    "hide_price_from_guests": "boolean",
+}
+assert tuple(PRODUCT_FIELD_TYPES) == PRODUCT_FIELDS
+
+
+def _field_value(name: str, column: str) -> str:
+    return f"{column}::jsonb" if name == "attributes" else column
+
+
+def _field_arrays(fields: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    return [
+        [msgspec.json.encode(f[name]).decode() if name == "attributes" else f[name] for f in fields]
+        for name in PRODUCT_FIELDS
+    ]
+
+
+LOCK_PRODUCTS_BY_SKU = f"""
+SELECT {PRODUCT_COLUMNS} FROM product WHERE vendor_id = $1 AND sku = any($2::text[]) ORDER BY id FOR UPDATE
+"""
+
+
+async def lock_products_by_sku(conn: Connection, skus: Sequence[str], *, vendor_id: int) -> dict[str, Product]:
+    """The vendor's products with these SKUs, locked in id order (no deadlocks between imports)."""
+    return {r["sku"]: Product(**r) for r in await conn.fetch(LOCK_PRODUCTS_BY_SKU, vendor_id, list(skus))}
+
+
+INSERT_PRODUCTS = f"""
+INSERT INTO product (vendor_id, sku, {", ".join(PRODUCT_FIELDS)})
+SELECT $1, u.sku, {", ".join(_field_value(f, "u." + f) for f in PRODUCT_FIELDS)}
+FROM unnest($2::text[], {", ".join(f"${i}::{t}[]" for i, t in enumerate(PRODUCT_FIELD_TYPES.values(), start=3))})
+    AS u(sku, {", ".join(PRODUCT_FIELDS)})
+RETURNING {PRODUCT_COLUMNS}
+"""
+
+
+async def insert_products(
+    conn: Connection, rows: Sequence[tuple[str, dict[str, Any]]], *, vendor_id: int
+) -> dict[str, Product]:
+    """New products from (SKU, fields); by SKU."""
+    if not rows:
+        return {}
+    arrays = _field_arrays([fields for _, fields in rows])
+    result = await conn.fetch(INSERT_PRODUCTS, vendor_id, [sku for sku, _ in rows], *arrays)
+    return {r["sku"]: Product(**r) for r in result}
+
+
+UPDATE_PRODUCTS = f"""
+UPDATE product SET {", ".join(f + " = " + _field_value(f, "u.new_" + f) for f in PRODUCT_FIELDS)},
+    version = version + 1, updated_at = now()
+FROM unnest($2::bigint[], {", ".join(f"${i}::{t}[]" for i, t in enumerate(PRODUCT_FIELD_TYPES.values(), start=3))})
+    AS u(new_id, {", ".join(f"new_{f}" for f in PRODUCT_FIELDS)})
+WHERE product.id = u.new_id AND product.vendor_id = $1
+RETURNING {PRODUCT_COLUMNS}
+"""
+
+
+async def update_products(
+    conn: Connection, rows: Sequence[tuple[int, dict[str, Any]]], *, vendor_id: int
+) -> dict[int, Product]:
+    """New field values for existing products (version bumped); by id."""
+    if not rows:
+        return {}
+    arrays = _field_arrays([fields for _, fields in rows])
+    result = await conn.fetch(UPDATE_PRODUCTS, vendor_id, [pid for pid, _ in rows], *arrays)
+    return {r["id"]: Product(**r) for r in result}
+
+
+INSERT_PRODUCT_HISTORIES = """
+INSERT INTO product_status_history (product_id, from_status, to_status, reason, actor_user_id)
+SELECT unnest($1::bigint[]), NULL, $2, $3, $4
+"""
+
+
+async def insert_creation_histories(
+    conn: Connection, product_ids: Sequence[int], status: str, reason: str | None, actor: int | None
+) -> None:
+    if product_ids:
+        await conn.execute(INSERT_PRODUCT_HISTORIES, list(product_ids), status, reason, actor)
+
+
+UPSERT_VARIANTS = """
+INSERT INTO variant (product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position)
+SELECT u.product_id, $1, u.sku, u.name, u.mpn, u.gtin, u.attributes::jsonb, u.lead_time_days, u.position
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[])
+    AS u(product_id, sku, name, mpn, gtin, attributes, lead_time_days, position)
+ON CONFLICT (vendor_id, sku) DO UPDATE
+SET name = EXCLUDED.name, mpn = EXCLUDED.mpn, gtin = EXCLUDED.gtin, attributes = EXCLUDED.attributes,
+    lead_time_days = EXCLUDED.lead_time_days, position = EXCLUDED.position
+WHERE variant.product_id = EXCLUDED.product_id
+RETURNING id, sku
+"""
+
+
+async def upsert_variants(conn: Connection, rows: Sequence[dict[str, Any]], *, vendor_id: int) -> dict[str, int]:
+    """Insert or update variants by (vendor, SKU), returning SKU → id; a SKU that belongs to another
+    product is left out."""
+    if not rows:
+        return {}
+    result = await conn.fetch(
+        UPSERT_VARIANTS,
+        vendor_id,
+        [r["product_id"] for r in rows],
+        [r["sku"] for r in rows],
+        [r["name"] for r in rows],
+        [r["mpn"] for r in rows],
+        [r["gtin"] for r in rows],
+        [msgspec.json.encode(r["attributes"]).decode() for r in rows],
+        [r["lead_time_days"] for r in rows],
+        [r["position"] for r in rows],
+    )
+    return {r["sku"]: r["id"] for r in result}
+
+
+DELETE_VARIANTS = "DELETE FROM variant WHERE id = any($1::bigint[]) AND vendor_id = $2"
+
+
+async def delete_variants(conn: Connection, variant_ids: Sequence[int], *, vendor_id: int) -> None:
+    if variant_ids:
+        await conn.execute(DELETE_VARIANTS, list(variant_ids), vendor_id)
+
+
+DELETE_TIERS_OF = """
+DELETE FROM price_tier t USING variant v
+WHERE t.variant_id = v.id AND v.vendor_id = $1 AND t.variant_id = any($2::bigint[])
+"""
+INSERT_TIERS = """
+INSERT INTO price_tier (variant_id, min_qty, unit_price_minor, price_basis)
+SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::int[])
+"""
+
+
+async def replace_tiers_of(conn: Connection, tiers: dict[int, Sequence[Tier]], *, vendor_id: int) -> None:
+    """Replace the list-price tiers of many of the vendor's variants (two statements for the batch).
+
+    Like ``replace_tiers``, the caller took the variant ids from the vendor's own rows in this transaction;
+    the delete is scoped by vendor, the insert is not re-checked (it costs a join per tier)."""
+    if not tiers:
+        return
+    await conn.execute(DELETE_TIERS_OF, vendor_id, list(tiers))
+    flat = [(vid, t) for vid, items in tiers.items() for t in items]
+    if flat:
+        await conn.execute(
+            INSERT_TIERS,
+            [vid for vid, _ in flat],
+            [t.min_qty for _, t in flat],
+            [t.unit_price_minor for _, t in flat],
+            [t.price_basis for _, t in flat],
+        )
+
+
+# ------------------------------------------------------------------ variants
 
 UPSERT_VARIANT = f"""
 INSERT INTO variant (product_id, vendor_id, sku, name, mpn, gtin, attributes, lead_time_days, position)
@@ -501,34 +689,148 @@ async def list_stock(conn: Connection, variant_ids: Sequence[int], *, vendor_id:
     return [StockLevel(**r) for r in await conn.fetch(LIST_STOCK, list(variant_ids), vendor_id)]
 
 
-FEATURE_MAP = """
+CATEGORY_ATTRIBUTE_NAMES = """
 WITH RECURSIVE tree AS (
-    SELECT id, id AS root, classification_code FROM category WHERE classification_code IS NOT NULL
+    SELECT id, id AS root FROM category
     UNION ALL
-    SELECT c.parent_id, t.root, t.classification_code FROM category c JOIN tree t ON c.id = t.id
-    WHERE c.parent_id IS NOT NULL
+    SELECT c.parent_id, t.root FROM category c JOIN tree t ON c.id = t.id WHERE c.parent_id IS NOT NULL
 )
-SELECT t.classification_code, root.slug, d.code, d.label, d.aliases
+SELECT root.slug, d.code, d.label, d.aliases
 FROM tree t JOIN category root ON root.id = t.root JOIN attribute_definition d ON d.category_id = t.id
 ORDER BY t.root, d.position, d.code
 """
 
 
-async def feature_map(conn: Connection) -> dict[str, tuple[str, dict[str, str]]]:
-    """Classification code → (category slug, {lower-case code, label or alias → attribute code}).
+ALL_CATEGORIES = f"SELECT {CATEGORY_COLUMNS} FROM category ORDER BY id"
 
-    When several categories carry the same code, the oldest one wins.
-    """
-    out: dict[str, tuple[str, dict[str, str]]] = {}
-    for r in await conn.fetch(FEATURE_MAP):
-        _, names = out.setdefault(r["classification_code"], (r["slug"], {}))
+
+async def category_index(conn: Connection) -> CategoryIndex:
+    """Every category by classification code, name and id, with the attribute names it knows."""
+    by_code: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    by_id: dict[int, str] = {}
+    names: dict[str, dict[str, str]] = {}
+    for r in await conn.fetch(ALL_CATEGORIES):
+        by_id[r["id"]] = r["slug"]
+        names[r["slug"]] = {}
+        if r["classification_code"] is not None:
+            by_code.setdefault(r["classification_code"], r["slug"])
+        by_name.setdefault(r["name"].lower(), r["slug"])
+        by_name.setdefault(r["slug"], r["slug"])
+    for r in await conn.fetch(CATEGORY_ATTRIBUTE_NAMES):
         for name in (r["code"], r["label"], *r["aliases"]):
-            names.setdefault(name.lower(), r["code"])
-    for r in await conn.fetch(
-        "SELECT classification_code, slug FROM category WHERE classification_code IS NOT NULL ORDER BY id"
-    ):
-        out.setdefault(r["classification_code"], (r["slug"], {}))
-    return out
+            names[r["slug"]].setdefault(name.lower(), r["code"])
+    return CategoryIndex(by_code=by_code, by_name=by_name, by_id=by_id, names=names)
+
+
+# ------------------------------------------------------------------ the vendor's own catalog groups
+
+GROUP_COLUMNS = "id, vendor_id, code, name, parent_code, position, category_id"
+
+UPSERT_GROUPS = """
+INSERT INTO vendor_catalog_group (vendor_id, code, name, parent_code, position)
+SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[])
+ON CONFLICT (vendor_id, code) DO UPDATE
+SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, position = EXCLUDED.position, updated_at = now()
+WHERE (vendor_catalog_group.name, vendor_catalog_group.parent_code, vendor_catalog_group.position)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_code, EXCLUDED.position)
+"""
+
+
+async def upsert_catalog_groups(
+    conn: Connection, groups: Sequence[tuple[str, str, str | None, int]], *, vendor_id: int
+) -> None:
+    """Insert or rename/move groups by (vendor, code); an unchanged group is not written."""
+    await conn.execute(
+        UPSERT_GROUPS,
+        vendor_id,
+        [g[0] for g in groups],
+        [g[1] for g in groups],
+        [g[2] for g in groups],
+        [g[3] for g in groups],
+    )
+
+
+LIST_GROUPS = f"SELECT {GROUP_COLUMNS} FROM vendor_catalog_group WHERE vendor_id = $1 ORDER BY position, code"
+
+
+async def list_catalog_groups(conn: Connection, *, vendor_id: int) -> list[CatalogGroup]:
+    return [CatalogGroup(**r) for r in await conn.fetch(LIST_GROUPS, vendor_id)]
+
+
+COUNT_GROUP_PRODUCTS = """
+SELECT pcg.group_id, count(*) AS products
+FROM product_catalog_group pcg JOIN product p ON p.id = pcg.product_id
+WHERE p.vendor_id = $1 AND ($2::product_status IS NULL OR p.status = $2)
+GROUP BY pcg.group_id
+"""
+
+
+async def count_group_products(conn: Connection, *, vendor_id: int, status: str | None) -> dict[int, int]:
+    """Products directly in each group (of one status, or any)."""
+    return {r["group_id"]: r["products"] for r in await conn.fetch(COUNT_GROUP_PRODUCTS, vendor_id, status)}
+
+
+SET_GROUP_CATEGORY = """
+UPDATE vendor_catalog_group SET category_id = $3, updated_at = now()
+WHERE id = $1 AND vendor_id = $2 AND category_id IS DISTINCT FROM $3
+RETURNING id
+"""
+
+
+async def set_group_category(conn: Connection, group_id: int, *, vendor_id: int, category_id: int | None) -> bool:
+    """True when the group's category changed."""
+    return await conn.fetchval(SET_GROUP_CATEGORY, group_id, vendor_id, category_id) is not None
+
+
+# For a batch of the vendor's products: either replace their groups (each becomes exactly its wanted
+# pairs) or adjust them (add the wanted pairs, remove the listed ones). Only the vendor's own products
+# and groups take part. Returns the ids of the products whose groups changed.
+SET_PRODUCT_GROUPS = """
+WITH own AS (SELECT id FROM product WHERE vendor_id = $1 AND id = any($2::bigint[])),
+wanted AS (
+    SELECT w.product_id, w.group_id FROM unnest($3::bigint[], $4::bigint[]) AS w(product_id, group_id)
+    JOIN own ON own.id = w.product_id
+    JOIN vendor_catalog_group g ON g.id = w.group_id AND g.vendor_id = $1
+),
+gone AS (
+    DELETE FROM product_catalog_group pcg USING own
+    WHERE pcg.product_id = own.id
+      AND (CASE WHEN $7 THEN (pcg.product_id, pcg.group_id) NOT IN (SELECT product_id, group_id FROM wanted)
+           ELSE (pcg.product_id, pcg.group_id) IN (SELECT * FROM unnest($5::bigint[], $6::bigint[])) END)
+    RETURNING pcg.product_id
+),
+added AS (
+    INSERT INTO product_catalog_group (product_id, group_id) SELECT product_id, group_id FROM wanted
+    ON CONFLICT DO NOTHING
+    RETURNING product_id
+)
+SELECT DISTINCT product_id FROM (SELECT product_id FROM gone UNION ALL SELECT product_id FROM added) AS changed
+"""
+
+
+async def set_product_groups(
+    conn: Connection,
+    product_ids: Sequence[int],
+    *,
+    vendor_id: int,
+    add: Sequence[tuple[int, int]],
+    remove: Sequence[tuple[int, int]],
+    replace: bool,
+) -> set[int]:
+    """Put products into groups, (product id, group id) pairs; ``replace``: into exactly those.
+    Returns the products whose groups changed."""
+    rows = await conn.fetch(
+        SET_PRODUCT_GROUPS,
+        vendor_id,
+        list(product_ids),
+        [p for p, _ in add],
+        [g for _, g in add],
+        [p for p, _ in remove],
+        [g for _, g in remove],
+        replace,
+    )
+    return {r["product_id"] for r in rows}
 
 
 # ------------------------------------------------------------------ audience (restricted products)

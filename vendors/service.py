@@ -23,6 +23,7 @@ from vendors.attributes import check_attributes, display, missing_required
 from vendors.commands import AudienceIn, LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, TierIn, WarehouseIn
 from vendors.models import (
     VENDOR_TRANSITIONS,
+    AttributeDefinition,
     PriceList,
     Product,
     ProductStatus,
@@ -90,8 +91,24 @@ def _tiers_error(tiers: Sequence[Tier]) -> str | None:
     )
 
 
+class CategoryCache:
+    """Categories and their attribute definitions, looked up once per slug (a batch of an import
+    names the same few categories over and over)."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, tuple[int, list[AttributeDefinition]] | None] = {}
+
+    async def get(self, conn: Connection, slug: str) -> tuple[int, list[AttributeDefinition]] | None:
+        if slug not in self._found:
+            category = await repo.get_category_by_slug(conn, slug)
+            self._found[slug] = (
+                (category.id, await repo.list_attribute_definitions(conn, category.id)) if category else None
+            )
+        return self._found[slug]
+
+
 async def check_product(
-    conn: Connection, cmd: ProductIn
+    conn: Connection, cmd: ProductIn, *, categories: CategoryCache | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, str]]:
     """Validate a product against the rules and its category: (product fields, variant rows, errors)."""
     errors: dict[str, str] = {}
@@ -101,14 +118,13 @@ async def check_product(
     if problem := order_rules_problem(rules):
         errors["increment"] = problem
     category_id = None
-    definitions = []
+    definitions: list[AttributeDefinition] = []
     if cmd.category:
-        category = await repo.get_category_by_slug(conn, cmd.category)
-        if category is None:
+        found = await (categories or CategoryCache()).get(conn, cmd.category)
+        if found is None:
             errors["category"] = f"There is no category {cmd.category!r}."
         else:
-            category_id = category.id
-            definitions = await repo.list_attribute_definitions(conn, category.id)
+            category_id, definitions = found
     product_attrs, attr_errors = check_attributes(definitions, cmd.attributes)
     errors.update({f"attributes.{k}": v for k, v in attr_errors.items()})
     variants: list[dict[str, Any]] = []
@@ -169,6 +185,18 @@ def _same(product: Product, fields: dict[str, Any]) -> bool:
     return all(getattr(product, k) == v for k, v in fields.items())
 
 
+VARIANT_ROW = ("name", "mpn", "gtin", "attributes", "lead_time_days", "position")
+
+
+class Saved(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``save_products`` did with one command: saved (``product``), or refused (``errors``)."""
+
+    product: Product | None
+    existed: bool
+    changed: bool
+    errors: dict[str, str]
+
+
 async def save_product(
     conn: Connection, actor: Actor, cmd: ProductIn, *, audit_source: str = "api"
 ) -> tuple[Product, bool]:
@@ -178,51 +206,145 @@ async def save_product(
     version bump, no indexing job), which makes imports and ERP syncs idempotent. Editing sensitive
     fields of a live product sends it back to review. Raises ``FieldErrors`` listing every problem.
     """
+    (saved,) = await save_products(conn, actor, [cmd], audit_source=audit_source)
+    if saved.errors:
+        raise FieldErrors(saved.errors)
+    assert saved.product is not None
+    return saved.product, saved.changed
+
+
+async def save_products(
+    conn: Connection, actor: Actor, cmds: Sequence[ProductIn], *, audit_source: str = "api"
+) -> list[Saved]:
+    """``save_product`` for many products at once, in order, with set-based reads and writes.
+
+    The same rules decide (``check_product``, SKU ownership, "unchanged", moderation), as if each
+    product were saved one after the other: a product that fails is left out, the others are saved.
+    Nothing raises for a bad product; its ``Saved.errors`` say why.
+    """
     vendor_id = vendor_of(actor, write=True)
-    fields, variants, errors = await check_product(conn, cmd)
-    if errors:
-        raise FieldErrors(errors)
-    existing = (await repo.get_products_by_sku(conn, [cmd.sku], vendor_id=vendor_id)).get(cmd.sku)
-    changed = False
-    if existing is None:
-        product = await repo.insert_product(conn, vendor_id=vendor_id, sku=cmd.sku, fields=fields)
-        await repo.insert_product_history(conn, product.id, None, ProductStatus.DRAFT, audit_source, actor.user_id)
-        changed = True
-    else:
-        product = await repo.lock_product(conn, existing.id, vendor_id=vendor_id)  # type: ignore[assignment]
-        assert product is not None
-        if not _same(product, fields):
-            sensitive = any(getattr(product, k) != fields[k] for k in SENSITIVE_FIELDS)
-            product = await repo.update_product(conn, product.id, vendor_id=vendor_id, fields=fields)
-            changed = True
-            if sensitive and product.status == ProductStatus.LIVE:
-                product = await move_status(
-                    conn, actor, product, ProductStatus.PENDING_REVIEW, "sensitive fields changed"
-                )
-    before = {v.sku: v for v in await repo.list_variants(conn, [product.id], vendor_id=vendor_id)}
-    before_tiers = await repo.list_tiers(conn, [v.id for v in before.values()], vendor_id=vendor_id)
-    others = await repo.get_variants_by_sku(conn, [v["sku"] for v in variants], vendor_id=vendor_id)
-    clash = {sku: v for sku, v in others.items() if v.product_id != product.id}
-    if clash:
-        raise FieldErrors({"variants": f"SKU {next(iter(clash))} already belongs to another product."})
-    for v in variants:
-        old = before.get(v["sku"])
-        row = {k: v[k] for k in ("name", "mpn", "gtin", "attributes", "lead_time_days", "position")}
-        if old is None or any(getattr(old, k) != row[k] for k in row):
-            saved = await repo.upsert_variant(conn, product_id=product.id, vendor_id=vendor_id, sku=v["sku"], **row)
-            assert saved is not None
-            changed = True
+    results: list[Saved] = []
+    start = 0
+    while start < len(cmds):  # a SKU twice in one batch: the second one is saved after the first
+        seen: set[str] = set()
+        end = start
+        while end < len(cmds) and cmds[end].sku not in seen:
+            seen.add(cmds[end].sku)
+            end += 1
+        results.extend(await _save_batch(conn, actor, vendor_id, cmds[start:end], audit_source))
+        start = end
+    return results
+
+
+class _Plan(msgspec.Struct, kw_only=True):
+    key: int
+    """The product id, or -(n+1) for the n-th command of the batch when the product is new."""
+    fields: dict[str, Any]
+    variants: list[dict[str, Any]]
+    changed: bool = False
+
+
+async def _save_batch(
+    conn: Connection, actor: Actor, vendor_id: int, cmds: Sequence[ProductIn], audit_source: str
+) -> list[Saved]:
+    categories = CategoryCache()
+    checked = [await check_product(conn, cmd, categories=categories) for cmd in cmds]
+    valid = [cmd.sku for cmd, (_, _, errors) in zip(cmds, checked, strict=True) if not errors]
+    existing = await repo.lock_products_by_sku(conn, valid, vendor_id=vendor_id)
+    before_variants = await repo.list_variants(conn, [p.id for p in existing.values()], vendor_id=vendor_id)
+    before_tiers = await repo.list_tiers(conn, [v.id for v in before_variants], vendor_id=vendor_id)
+    by_product: dict[int, dict[str, Variant]] = {}
+    for v in before_variants:
+        by_product.setdefault(v.product_id, {})[v.sku] = v
+    wanted_skus = [v["sku"] for _, variants, errors in checked if not errors for v in variants]
+    # Who owns each variant SKU, updated as each product is planned in order (a new product is -(n+1)).
+    found = await repo.get_variants_by_sku(conn, wanted_skus, vendor_id=vendor_id)
+    owner: dict[str, int] = {sku: v.product_id for sku, v in found.items()}
+    plans: dict[int, _Plan] = {}
+    errors_of: dict[int, dict[str, str]] = {}
+    for n, (cmd, (fields, variants, errors)) in enumerate(zip(cmds, checked, strict=True)):
+        if errors:
+            errors_of[n] = errors
+            continue
+        product = existing.get(cmd.sku)
+        key = product.id if product is not None else -(n + 1)
+        keep = {v["sku"] for v in variants}
+        clash = next((v["sku"] for v in variants if owner.get(v["sku"], key) != key), None)
+        if clash is not None:
+            errors_of[n] = {"variants": f"SKU {clash} already belongs to another product."}
+            continue
+        for sku in by_product.get(key, {}):
+            if sku not in keep:
+                owner.pop(sku, None)
+        owner.update(dict.fromkeys(keep, key))
+        plans[n] = _Plan(key=key, fields=fields, variants=variants)
+
+    # Products: insert the new, update the changed, send live ones with sensitive edits back to review.
+    new_rows = [(cmds[n].sku, plan.fields) for n, plan in plans.items() if plan.key < 0]
+    inserted = await repo.insert_products(conn, new_rows, vendor_id=vendor_id)
+    await repo.insert_creation_histories(
+        conn, [p.id for p in inserted.values()], ProductStatus.DRAFT, audit_source, actor.user_id
+    )
+    changed_rows = [
+        (plan.key, plan.fields)
+        for n, plan in plans.items()
+        if plan.key > 0 and not _same(existing[cmds[n].sku], plan.fields)
+    ]
+    updated = await repo.update_products(conn, changed_rows, vendor_id=vendor_id)
+    products: dict[int, Product] = {}
+    for n, plan in plans.items():
+        sku = cmds[n].sku
+        if plan.key < 0:
+            products[n] = inserted[sku]
+            plan.changed = True
+        elif plan.key in updated:
+            before, after = existing[sku], updated[plan.key]
+            plan.changed = True
+            sensitive = any(getattr(before, k) != plan.fields[k] for k in SENSITIVE_FIELDS)
+            if sensitive and before.status == ProductStatus.LIVE:
+                after = await move_status(conn, actor, after, ProductStatus.PENDING_REVIEW, "sensitive fields changed")
+            products[n] = after
         else:
-            saved = old
-        if old is None or before_tiers.get(old.id, []) != v["tiers"]:
-            await repo.replace_tiers(conn, saved.id, v["tiers"])
-            changed = True
-    if set(before) - {v["sku"] for v in variants}:
-        await repo.delete_variants_except(conn, product.id, [v["sku"] for v in variants], vendor_id=vendor_id)
-        changed = True
-    if changed:
-        await products_changed(conn, [product.id])
-    return product, changed
+            products[n] = existing[sku]
+
+    # Variants and their tiers: only what differs is written.
+    drop = [
+        v.id
+        for n, plan in plans.items()
+        if plan.key > 0
+        for sku, v in by_product.get(plan.key, {}).items()
+        if sku not in {row["sku"] for row in plan.variants}
+    ]
+    upserts: list[dict[str, Any]] = []
+    tiers_for: dict[str, list[Tier]] = {}
+    for n, plan in plans.items():
+        old_variants = by_product.get(plan.key, {})
+        if any(sku not in {row["sku"] for row in plan.variants} for sku in old_variants):
+            plan.changed = True
+        for row in plan.variants:
+            old = old_variants.get(row["sku"])
+            if old is None or any(getattr(old, k) != row[k] for k in VARIANT_ROW):
+                upserts.append({"product_id": products[n].id, "sku": row["sku"]} | {k: row[k] for k in VARIANT_ROW})
+                plan.changed = True
+            if old is None or before_tiers.get(old.id, []) != row["tiers"]:
+                tiers_for[row["sku"]] = row["tiers"]
+                plan.changed = True
+    await repo.delete_variants(conn, drop, vendor_id=vendor_id)
+    written = await repo.upsert_variants(conn, upserts, vendor_id=vendor_id)
+    if len(written) != len(upserts):
+        raise StaleWrite("product.changed", "Someone else changed these products meanwhile; try again.")
+    variant_ids = {v.sku: v.id for variants in by_product.values() for v in variants.values()}
+    variant_ids.update(written)
+    await repo.replace_tiers_of(
+        conn, {variant_ids[sku]: tiers for sku, tiers in tiers_for.items()}, vendor_id=vendor_id
+    )
+    await products_changed(conn, [products[n].id for n, plan in plans.items() if plan.changed])
+    return [
+        Saved(product=None, existed=cmd.sku in existing, changed=False, errors=errors_of[n])
+        if n in errors_of
+        else Saved(product=products[n], existed=plans[n].key > 0, changed=plans[n].changed, errors={})
+        for n, cmd in enumerate(cmds)
+    ]
 
 
 async def move_status(

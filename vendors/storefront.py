@@ -12,7 +12,8 @@ from marketplace.core.db import Connection
 from marketplace.core.errors import NotFound
 from vendors import repository as repo
 from vendors.attributes import display
-from vendors.models import Product, ProductStatus, StockLevel, Tier, Variant
+from vendors.groups import GroupNode, group_filter, storefront_groups
+from vendors.models import CatalogGroup, Product, ProductStatus, StockLevel, Tier, Variant
 from vendors.rules import (
     ContractPrice,
     OrderRules,
@@ -220,18 +221,32 @@ class Storefront(msgspec.Struct, frozen=True, kw_only=True):
     products: list[Product]
     total: int
     pages: int
+    groups: list[GroupNode]
+    """The vendor's own catalog groups that hold live products, as a tree in display order."""
+    group: CatalogGroup | None
+    """The group being browsed (its subgroups included), if any."""
+
+
+PUBLIC_VENDOR = """
+SELECT legal_name, country FROM company WHERE id = $1 AND status = 'verified' AND kind IN ('vendor', 'both')
+"""
 
 
 async def vendor_storefront(
-    conn: Connection, actor: Actor | None, vendor_id: int, *, page: int, per_page: int = 48
+    conn: Connection,
+    actor: Actor | None,
+    vendor_id: int,
+    *,
+    page: int,
+    group_id: int | None = None,
+    per_page: int = 48,
 ) -> Storefront:
-    """A verified vendor's live products, newest first; 404 for anyone else's id."""
-    vendor = await conn.fetchrow(
-        "SELECT legal_name, country FROM company WHERE id = $1 AND status = 'verified' AND kind IN ('vendor', 'both')",
-        vendor_id,
-    )
+    """A verified vendor's live products, newest first, optionally those of one of its catalog groups
+    (and the groups below it); 404 for anyone else's vendor or group id."""
+    vendor = await conn.fetchrow(PUBLIC_VENDOR, vendor_id)
     if vendor is None:
         raise NotFound("vendor.not_found", "No such vendor.")
+    group, subtree = await group_filter(conn, vendor_id, group_id) if group_id is not None else (None, None)
     products, total = await repo.list_products(
         conn,
         vendor_id=vendor_id,
@@ -240,6 +255,7 @@ async def vendor_storefront(
         category_id=None,
         limit=per_page,
         offset=(page - 1) * per_page,
+        group_ids=subtree,
         for_buyers=True,
         viewer=actor.company_id if actor else None,
     )
@@ -250,6 +266,8 @@ async def vendor_storefront(
         products=products,
         total=total,
         pages=max(1, -(-total // per_page)),
+        groups=await storefront_groups(conn, vendor_id),
+        group=group,
     )
 
 

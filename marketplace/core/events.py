@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from marketplace.core.db import Connection
-from marketplace.core.jobs import Job, enqueue
+from marketplace.core.jobs import Job, enqueue, enqueue_many
 
 
 class ProductsChanged(Job, frozen=True, tag="search.products_changed"):
@@ -17,9 +17,11 @@ class ProductsChanged(Job, frozen=True, tag="search.products_changed"):
 
 
 async def products_changed(conn: Connection, product_ids: Iterable[int]) -> None:
-    """Tell the indexer, inside the caller's transaction; one pending job per product absorbs bursts."""
-    for product_id in sorted(set(product_ids)):
-        await enqueue(conn, ProductsChanged(product_ids=[product_id]), dedupe_key=f"product:{product_id}")
+    """Tell the indexer, inside the caller's transaction; one pending job per product absorbs bursts.
+
+    One statement for any number of products (imports change thousands at a time)."""
+    ids = sorted(set(product_ids))
+    await enqueue_many(conn, [(ProductsChanged(product_ids=[pid]), f"product:{pid}") for pid in ids])
 
 
 class VendorChanged(Job, frozen=True, tag="search.vendor_changed"):

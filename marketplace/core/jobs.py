@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -151,6 +151,30 @@ async def enqueue(
         return int(ids[0])
     maybe = await queries.enqueue(job.entrypoint(), payload, priority, delay, dedupe_key, on_conflict="skip")
     return None if maybe[0] is None else int(maybe[0])
+
+
+async def enqueue_many(conn: Connection, jobs: Sequence[tuple[Job, str | None]], *, priority: int = 0) -> None:
+    """Enqueue many (job, dedupe key) pairs in one statement, like ``enqueue`` one by one; a key that
+    is already queued or running, or repeated in the list, absorbs the later job."""
+    seen: set[str] = set()
+    unique = []
+    for job, key in jobs:
+        if key is None or key not in seen:
+            unique.append((job, key))
+            if key is not None:
+                seen.add(key)
+    if not unique:
+        return
+    jobs = unique
+    queries = Queries(AsyncpgDriver(conn))
+    await queries.enqueue(
+        [job.entrypoint() for job, _ in jobs],
+        [msgspec.json.encode(job) for job, _ in jobs],
+        [priority] * len(jobs),
+        None,
+        [key for _, key in jobs],
+        on_conflict="skip",
+    )
 
 
 class DeadJob(msgspec.Struct, frozen=True, kw_only=True):

@@ -40,7 +40,7 @@ async def test_import_with_progress_then_product_page(
     await page.wait_for_url("**/company")
     await page.goto(server_url + "/vendor/catalog/import")
     await page.screenshot(path=str(artifacts_dir / "vendor-0-import-page.png"), full_page=True)
-    await page.get_by_label("File (CSV or BMEcat XML)").set_input_files(str(upload))
+    await page.get_by_label("File (CSV, BMEcat XML or BMEcat package .zip)").set_input_files(str(upload))
     await page.get_by_label("Dry run: check everything, write nothing").uncheck()
     await page.get_by_role("button", name="Check and import").click()
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Import of screws.csv")

@@ -8,7 +8,9 @@ from litestar import Litestar, get, post
 from litestar.params import JSONBody
 
 from marketplace.app import create_app
+from marketplace.core.db import Connection
 from marketplace.core.errors import Conflict, NotFound
+from tests.support.accounts import bearer, make_company, make_token
 
 
 async def test_unknown_api_path_is_problem_json_404(client: httpx.AsyncClient) -> None:
@@ -130,3 +132,22 @@ def test_create_app_reads_settings_from_the_environment_only_when_called(monkeyp
     monkeypatch.setenv("TRADEYARD_DB_POOL_MAX", "lots")
     with pytest.raises(SettingsError, match="TRADEYARD_DB_POOL_MAX"):
         create_app()
+
+
+async def test_text_postgresql_cannot_store_is_a_422_not_a_500(client: httpx.AsyncClient, conn: Connection) -> None:
+    company = await make_company(conn, people={"admin": ["admin"]})
+    api = bearer(await make_token(conn, company))
+    address = {
+        "kind": "bill_to",
+        "label": "HQ",
+        "recipient": "Accounts\x00payable",
+        "line1": "Hafenstr. 1",
+        "postal_code": "20457",
+        "city": "Hamburg",
+        "country": "DE",
+    }
+    r = await client.post("/api/v1/company/addresses", json=address, headers=api)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "request.invalid_text"
+    assert await conn.fetchval("SELECT count(*) FROM address WHERE company_id = $1", company.id) == 0

@@ -17,6 +17,7 @@ from marketplace.core.jobs import JobContext
 from marketplace.settings import Settings
 from marketplace.worker import build_queue
 from tests.support.accounts import csrf, make_company, post_form, sign_in
+from tests.support.bmecat import JPEG, PDF, package
 from tests.support.catalog import make_screw_category
 from vendors.jobs import catalog_jobs
 
@@ -109,3 +110,37 @@ async def test_another_vendors_import_is_404(client: httpx.AsyncClient, conn: Co
     await sign_in(client, other.emails["admin"])
     assert (await client.get(f"/vendor/catalog/imports/{run_id}")).status_code == 404
     assert (await client.get(f"/vendor/catalog/imports/{run_id}/errors.csv")).status_code == 404
+
+
+async def test_a_bmecat_package_uploaded_on_the_page_attaches_its_media(
+    live: httpx.AsyncClient, committing_db: Database, listen_conn: Connection, job_settings: Settings
+) -> None:
+    async with committing_db.transaction() as c:
+        vendor = await make_company(c, kind="vendor", people={"admin": ["admin"]})
+    await sign_in(live, vendor.emails["admin"])
+    body = package(
+        {
+            "catalog.xml": (FIXTURES / "new_catalog.xml").read_bytes(),
+            "bilder/din933_m8x40_a2.jpg": JPEG,
+            "datenblaetter/din933_a2.pdf": PDF,
+        }
+    )
+    # Named .zip or not, the first bytes say it is a package.
+    r = await live.post(
+        "/vendor/catalog/import",
+        files={"file": ("nordtechnik-2025.bin", body, "application/octet-stream")},
+        data={"mode": "partial"},
+        headers=csrf(live),
+    )
+    assert r.status_code == 303, r.text[:300]
+    await run_jobs(listen_conn, committing_db, job_settings)
+    report = (await live.get(r.headers["location"])).text
+    assert "<strong>3</strong> new" in report
+    assert "BMECAT" in report
+    async with committing_db.connection() as c:
+        kinds = await c.fetch(
+            "SELECT m.kind FROM product_media m JOIN product p ON p.id = m.product_id"
+            " WHERE p.vendor_id = $1 ORDER BY m.kind",
+            vendor.id,
+        )
+    assert [k["kind"] for k in kinds] == ["document", "image"]

@@ -21,10 +21,10 @@ async def test_import_page_renders_and_needs_a_file(client: httpx.AsyncClient, c
     await sign_in(client, vendor.emails["admin"])
     page = await client.get("/vendor/catalog/import")
     assert page.status_code == 200
-    assert "File (CSV or BMEcat XML)" in page.text
+    assert "File (CSV, BMEcat XML or BMEcat package .zip)" in page.text
     r = await post_form(client, "/vendor/catalog/import", {"mode": "all"})
     assert r.status_code == 422
-    assert "Choose a CSV or BMEcat (XML) file" in r.text
+    assert "Choose a CSV or BMEcat (XML or .zip package) file" in r.text
 
 
 async def test_buyers_have_no_catalog_pages(client: httpx.AsyncClient, conn: Connection) -> None:

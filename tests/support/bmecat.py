@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 from vendors.bmecat import (
@@ -51,3 +52,50 @@ def errors(records: list[Record]) -> list[ArticleError]:
 
 
 # A realistic new catalog --------------------------------------------------------------------------------
+
+
+# Packages: a zip with one BMEcat XML and the media files it names ---------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n" + b"0" * 64
+
+
+def package(files: dict[str, bytes]) -> bytes:
+    """A zip of ``files`` (name → content), written as a supplier's PIM would (deflated)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 15, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def mime_product(sku: str, *mimes: tuple[str, str], groups: tuple[str, ...] = ()) -> str:
+    """A priced PRODUCT with MIME references (source, purpose) and in-article group assignments."""
+    mime_info = "".join(
+        f"<MIME><MIME_SOURCE>{source}</MIME_SOURCE><MIME_PURPOSE>{purpose}</MIME_PURPOSE></MIME>"
+        for source, purpose in mimes
+    )
+    group_maps = "".join(
+        f"<PRODUCT_TO_CATALOGGROUP_MAP><CATALOG_GROUP_ID>{g}</CATALOG_GROUP_ID></PRODUCT_TO_CATALOGGROUP_MAP>"
+        for g in groups
+    )
+    return (
+        f"<PRODUCT><SUPPLIER_PID>{sku}</SUPPLIER_PID><PRODUCT_DETAILS><DESCRIPTION_SHORT>Article {sku}"
+        '</DESCRIPTION_SHORT></PRODUCT_DETAILS><PRODUCT_PRICE_DETAILS><PRODUCT_PRICE price_type="net_list">'
+        "<PRICE_AMOUNT>1.50</PRICE_AMOUNT></PRODUCT_PRICE></PRODUCT_PRICE_DETAILS>"
+        f"{f'<MIME_INFO>{mime_info}</MIME_INFO>' if mime_info else ''}{group_maps}</PRODUCT>\n"
+    )
+
+
+def group_system(*groups: tuple[str, str, str | None]) -> str:
+    """A CATALOG_GROUP_SYSTEM of (id, name, parent id or None for the root)."""
+    return (
+        "<CATALOG_GROUP_SYSTEM><GROUP_SYSTEM_ID>G</GROUP_SYSTEM_ID>"
+        + "".join(
+            f'<CATALOG_STRUCTURE type="{"root" if parent is None else "node"}"><GROUP_ID>{gid}</GROUP_ID>'
+            f"<GROUP_NAME>{name}</GROUP_NAME><PARENT_ID>{parent or 0}</PARENT_ID></CATALOG_STRUCTURE>"
+            for gid, name, parent in groups
+        )
+        + "</CATALOG_GROUP_SYSTEM>\n"
+    )

@@ -40,9 +40,21 @@ async def report(request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor,
 
 
 @get("/vendors/{vendor_id:int}", name="storefront")
-async def storefront_page(conn: Tx, maybe_actor: MaybeActor, vendor_id: PathId, page: FromQuery[int] = 1) -> Template:
-    """A vendor's storefront: its live products."""
-    front = await storefront.vendor_storefront(conn, maybe_actor, vendor_id, page=max(1, min(page, 10_000)))
+async def storefront_page(
+    conn: Tx,
+    maybe_actor: MaybeActor,
+    vendor_id: PathId,
+    page: FromQuery[int] = 1,
+    group: FromQuery[int | None] = None,
+) -> Template:
+    """A vendor's storefront: its live products, browsable by the vendor's own catalog groups."""
+    front = await storefront.vendor_storefront(
+        conn,
+        maybe_actor,
+        vendor_id,
+        page=max(1, min(page, 10_000)),
+        group_id=group if group is None or 0 < group < 2**63 else -1,
+    )
     return Template(template_name="buyer/storefront.html", context={"front": front, "actor": maybe_actor, "page": page})
 
 

@@ -14,14 +14,17 @@ from litestar.response import Template
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
-from marketplace.core.storage import LocalStorage, chunks_of
-from vendors import imports, jobs, service
+from marketplace.core.storage import LocalStorage, TooLarge, chunks_of
+from vendors import categories, groups, imports, jobs, service
+from vendors.bmecat_package import ZIP_MAGIC
 from vendors.models import ProductStatus
+from web.forms import FormErrors, read_form, render_form
 from web.session import redirect
 
 AnyRequest = Request[Any, Any, Any]
 STATUSES = [("", "Any status")] + [(s.value, s.value.replace("_", " ")) for s in ProductStatus]
-MAX_UPLOAD = 64 * 1024 * 1024
+MAX_UPLOAD = 512 * 1024 * 1024  # BMEcat files and packages (streamed; spooled by the form parser)
+MAX_CSV = 64 * 1024 * 1024  # a CSV is parsed in memory
 
 
 @get("/vendor/catalog", name="vendor_catalog")
@@ -89,15 +92,29 @@ async def run_import(request: AnyRequest, conn: Tx, actor: CurrentActor, state: 
     if not isinstance(upload, UploadFile) or not upload.filename:
         return Template(
             template_name="vendor/import.html",
-            context={"actor": actor, "report": None, "problem": "Choose a CSV or BMEcat (XML) file to import."},
+            context={
+                "actor": actor,
+                "report": None,
+                "problem": "Choose a CSV or BMEcat (XML or .zip package) file to import.",
+            },
             status_code=422,
         )
     name = upload.filename
-    fmt = "bmecat" if name.lower().endswith(".xml") or "xml" in (upload.content_type or "") else "csv"
-
-    key, _ = await LocalStorage(state.settings.storage_dir).save(
-        f"imports/{actor.company_id}", chunks_of(upload), max_bytes=MAX_UPLOAD
-    )
+    head = await upload.read(4)
+    await upload.seek(0)
+    # A zip (by its first bytes) is a BMEcat package: the XML and the media files it names.
+    is_xml = name.lower().endswith(".xml") or "xml" in (upload.content_type or "")
+    fmt = "bmecat" if head == ZIP_MAGIC or is_xml else "csv"
+    try:
+        key, _ = await LocalStorage(state.settings.storage_dir).save(
+            f"imports/{actor.company_id}", chunks_of(upload), max_bytes=MAX_UPLOAD if fmt == "bmecat" else MAX_CSV
+        )
+    except TooLarge as exc:
+        return Template(
+            template_name="vendor/import.html",
+            context={"actor": actor, "report": None, "problem": f"The file is {exc}."},
+            status_code=422,
+        )
     run = await jobs.start_import(
         conn,
         actor,
@@ -133,6 +150,45 @@ async def import_errors(conn: Tx, actor: CurrentActor, import_id: PathId) -> Res
     )
 
 
+async def _groups_context(conn: Tx, actor: CurrentActor) -> dict[str, Any]:
+    return {
+        "actor": actor,
+        "nodes": await groups.vendor_groups(conn, actor),
+        "categories": await categories.all_categories(conn),
+    }
+
+
+@get("/vendor/catalog/groups", name="vendor_groups")
+async def groups_page(conn: Tx, actor: CurrentActor) -> Template:
+    """The vendor's own catalog groups (from BMEcat) and the platform category each one stands for."""
+    return Template(template_name="vendor/groups.html", context={**await _groups_context(conn, actor), "values": {}})
+
+
+@post("/vendor/catalog/groups")
+async def choose_group_categories(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Response[Any] | Template:
+    """Fields ``category-<group id>``: a category id, or empty for "match automatically"."""
+    data = await read_form(request)
+    choices: dict[int, int | None] = {}
+    problems: dict[str, str] = {}
+    for field, value in data.items():
+        group_id = field.removeprefix("category-")
+        if group_id == field or not group_id.isdigit() or len(group_id) > 18 or not isinstance(value, str):
+            continue
+        if value and not (value.isdigit() and len(value) < 19):
+            problems[field] = "Choose a category from the list."
+            continue
+        choices[int(group_id)] = int(value) if value else None
+    try:
+        if problems:
+            raise FormErrors(problems)
+        await groups.choose_categories(conn, actor, choices)
+    except (FormErrors, DomainError) as exc:
+        if isinstance(exc, DomainError) and exc.status in (403, 404):
+            raise
+        return render_form("vendor/groups.html", exc, values=data, **await _groups_context(conn, actor))
+    return redirect("/vendor/catalog/groups?saved=1")
+
+
 @get("/vendor/catalog/export.csv", name="vendor_export")
 async def export(conn: Tx, actor: CurrentActor) -> Response[str]:
     return Response(
@@ -142,4 +198,14 @@ async def export(conn: Tx, actor: CurrentActor) -> Response[str]:
     )
 
 
-ROUTES = [catalog, bulk, import_page, run_import, import_run, import_errors, export]
+ROUTES = [
+    catalog,
+    bulk,
+    import_page,
+    run_import,
+    import_run,
+    import_errors,
+    groups_page,
+    choose_group_categories,
+    export,
+]
