@@ -64,11 +64,18 @@ def build_queue(
     return pgq
 
 
+RELEASE_DEDUPE_KEY = "UPDATE pgqueuer SET dedupe_key = NULL WHERE id = $1 AND dedupe_key IS NOT NULL"
+
+
 def _attach_handler(
     pgq: PgQueuer, ctx: JobContext, reg: Registration[Any], initial: timedelta, maximum: timedelta
 ) -> None:
     async def run(job: PgJob) -> None:
         with structlog.contextvars.bound_contextvars(job_id=job.id, job=reg.entrypoint, attempt=job.attempts + 1):
+            # A dedupe key absorbs bursts only while the job waits: once it runs (and may already have read
+            # the rows), a change committed meanwhile must queue a new job, or it would never be handled.
+            async with ctx.db.connection() as conn:
+                await conn.execute(RELEASE_DEDUPE_KEY, job.id)
             try:
                 await reg.handler(ctx, reg.decode(job.payload))
             except Exception:

@@ -123,6 +123,29 @@ async def test_dedupe_key_coalesces_a_burst_into_one_job(
     assert seen == ["a"]
 
 
+async def test_a_change_while_its_job_runs_queues_a_new_job(
+    committing_db: Database, listen_conn: Connection, settings: Settings
+) -> None:
+    """The job has read the rows already; a change committed now must not be absorbed by it."""
+    key = f"product:{uuid.uuid4()}"
+    registry = JobRegistry()
+    again: list[int | None] = []
+    seen: list[str] = []
+
+    @registry.handler(Probe)
+    async def handle(ctx: JobContext, job: Probe) -> None:
+        seen.append(job.token)
+        if job.token == "first":
+            async with ctx.db.transaction() as c:
+                again.append(await enqueue(c, Probe(token="second"), dedupe_key=key))
+
+    async with committing_db.transaction() as c:
+        assert await enqueue(c, Probe(token="first"), dedupe_key=key) is not None
+    await _drain(listen_conn, committing_db, settings, registry)
+    assert again[0] is not None
+    assert seen == ["first", "second"]
+
+
 async def test_scheduled_jobs_are_registered_when_the_worker_starts(
     committing_db: Database, listen_conn: Connection, settings: Settings
 ) -> None:
