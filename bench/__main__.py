@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import enqueue, imports
+from bench import enqueue, imports, relevance
 
-BENCHMARKS = {"enqueue": enqueue.main, "imports": imports.main}
+BENCHMARKS = {
+    "enqueue": enqueue.main,
+    "imports": imports.main,
+    "relevance": relevance.main,
+}
 
 
 def main() -> None:
