@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import enqueue, imports, relevance
+from bench import enqueue, imports, reindex, relevance
 
 BENCHMARKS = {
     "enqueue": enqueue.main,
     "imports": imports.main,
     "relevance": relevance.main,
+    "reindex": reindex.main,
 }
 
 
