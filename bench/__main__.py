@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import enqueue, imports, reindex, relevance
+from bench import enqueue, freshness, imports, reindex, relevance, search_latency, typeahead
 
 BENCHMARKS = {
     "enqueue": enqueue.main,
     "imports": imports.main,
     "relevance": relevance.main,
     "reindex": reindex.main,
+    "search_latency": search_latency.main,
+    "typeahead": typeahead.main,
+    "freshness": freshness.main,
 }
 
 

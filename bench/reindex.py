@@ -78,9 +78,8 @@ async def main() -> None:
             count = await indexer.rebuild(db, client, settings)
             our_runs.append(time.perf_counter() - started)
             assert count == total, (count, total)
-            print(
-                f"  round {n + 1}: direct {total / base_runs[-1]:,.0f} docs/s, rebuild {total / our_runs[-1]:,.0f} docs/s"
-            )
+            rates = f"direct {total / base_runs[-1]:,.0f} docs/s, rebuild {total / our_runs[-1]:,.0f} docs/s"
+            print(f"  round {n + 1}: {rates}")
     base, ours = statistics.median(base_runs), statistics.median(our_runs)
     support.print_report(
         {
