@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import enqueue, imports
+from bench import enqueue, freshness, imports, reindex, relevance, search_latency, typeahead
 
-BENCHMARKS = {"enqueue": enqueue.main, "imports": imports.main}
+BENCHMARKS = {
+    "enqueue": enqueue.main,
+    "imports": imports.main,
+    "relevance": relevance.main,
+    "reindex": reindex.main,
+    "search_latency": search_latency.main,
+    "typeahead": typeahead.main,
+    "freshness": freshness.main,
+}
 
 
 def main() -> None:
