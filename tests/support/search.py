@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 from meilisearch_python_sdk import AsyncClient
 
 from marketplace.core.db import Connection
@@ -9,6 +12,7 @@ from marketplace.core.jobs import JobContext
 from marketplace.settings import Settings
 from search import indexer
 from search.jobs import search_jobs
+from tests.support.accounts import Company, bearer, make_operator, make_token, post_form, sign_in
 from tests.support.db import SharedConnectionDatabase
 
 TAKE_SEARCH_JOBS = """
@@ -35,3 +39,50 @@ async def index_pending(conn: Connection, search: AsyncClient, settings: Setting
         registration = handlers[row["entrypoint"]]
         await registration.handler(ctx, registration.decode(row["payload"]))
     return len(rows)
+
+
+class World:
+    """A small catalog: two vendors, buyers, a bearing and screws, all live and indexed."""
+
+    def __init__(self, client: httpx.AsyncClient, conn: Connection, search: AsyncClient, settings: Settings) -> None:
+        self.client, self.conn, self.search, self.settings = client, conn, search, settings
+
+    async def sync(self) -> int:
+        return await index_pending(self.conn, self.search, self.settings)
+
+    async def put(self, vendor: Company, body: dict[str, Any], *, live: bool = True) -> dict[str, Any]:
+        api = bearer(await make_token(self.conn, vendor))
+        r = await self.client.put("/api/v1/catalog/products", json=body, headers=api)
+        assert r.status_code in (200, 201), r.text
+        product: dict[str, Any] = r.json()["product"]
+        if live:
+            assert (await self.client.post(f"/api/v1/catalog/products/{product['id']}/submit", headers=api)).is_success
+            operator = await make_operator(self.conn)
+            async with httpx.AsyncClient(transport=self.client._transport, base_url="http://testserver") as op:
+                await sign_in(op, operator)
+                r = await post_form(op, f"/operator/products/{product['id']}/decision", {"action": "approve"})
+                assert r.status_code == 303
+        return product
+
+    async def find(self, token: str, **params: Any) -> dict[str, Any]:
+        r = await self.client.get("/api/v1/search", params=params, headers=bearer(token))
+        assert r.status_code == 200, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+
+def bearing(sku: str, mpn: str, *, brand: str = "SKF", title: str | None = None) -> dict[str, Any]:
+    return {
+        "sku": sku,
+        "title": title or f"Deep groove ball bearing {mpn}",
+        "brand": brand,
+        "unit": "pcs",
+        "variants": [
+            {
+                "sku": f"{sku}-V",
+                "mpn": mpn,
+                "lead_time_days": 3,
+                "prices": [{"min_qty": 1, "unit_price_minor": 412}],
+            }
+        ],
+    }
