@@ -20,7 +20,7 @@ import msgspec
 import structlog
 from meilisearch_python_sdk import AsyncClient
 
-from marketplace.core.db import Database
+from marketplace.core.db import Connection, Database
 from marketplace.settings import Settings
 from search import documents, engine, synonyms
 from search.settings import INDEX_SETTINGS, PRODUCTS, settings_hash
@@ -146,10 +146,14 @@ class IndexState(msgspec.Struct, frozen=True, kw_only=True):
     documents: int | None
 
 
+async def get_index_state(conn: Connection, name: str = PRODUCTS) -> IndexState | None:
+    row = await conn.fetchrow(STATE, name)
+    return None if row is None else IndexState(**row)
+
+
 async def index_state(db: Database, name: str = PRODUCTS) -> IndexState | None:
     async with db.connection() as conn:
-        row = await conn.fetchrow(STATE, name)
-    return None if row is None else IndexState(**row)
+        return await get_index_state(conn, name)
 
 
 async def _create_index(client: AsyncClient, uid: str, db: Database) -> None:

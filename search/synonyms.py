@@ -8,9 +8,9 @@ from datetime import datetime
 import msgspec
 
 from marketplace.core import audit
-from marketplace.core.actor import Actor
+from marketplace.core.actor import Actor, require_operator
 from marketplace.core.db import Connection, Database
-from marketplace.core.errors import FieldErrors, Forbidden, NotFound
+from marketplace.core.errors import FieldErrors, NotFound
 from marketplace.core.jobs import Job, enqueue
 
 
@@ -51,17 +51,20 @@ INSERT INTO search_synonym (terms, one_way, created_by) VALUES ($1, $2, $3) RETU
 DELETE = "DELETE FROM search_synonym WHERE id = $1 RETURNING id"
 
 
-def _require_operator(actor: Actor) -> None:
-    if not actor.is_operator:
-        raise Forbidden("search.operator_only", "Only platform operators manage synonyms.")
-
-
 async def list_synonyms(conn: Connection) -> list[Synonym]:
+    """Every synonym group, in the order of its first term (for the index and the operators' page)."""
     return [Synonym(**r) for r in await conn.fetch(LIST)]
 
 
+async def operator_synonyms(conn: Connection, actor: Actor) -> list[Synonym]:
+    """The synonym groups as operators manage them; raises NotFound for anyone else."""
+    require_operator(actor)
+    return await list_synonyms(conn)
+
+
 async def add_synonym(conn: Connection, actor: Actor, terms: Sequence[str], *, one_way: bool) -> Synonym:
-    _require_operator(actor)
+    """An operator adds a synonym group and queues its push to the index; raises FieldErrors, NotFound."""
+    require_operator(actor)
     row = await conn.fetchrow(INSERT, normalise_terms(terms), one_way, actor.user_id)
     assert row is not None
     synonym = Synonym(**row)
@@ -71,7 +74,8 @@ async def add_synonym(conn: Connection, actor: Actor, terms: Sequence[str], *, o
 
 
 async def delete_synonym(conn: Connection, actor: Actor, synonym_id: int) -> None:
-    _require_operator(actor)
+    """An operator deletes a synonym group and queues the push; raises NotFound."""
+    require_operator(actor)
     if await conn.fetchval(DELETE, synonym_id) is None:
         raise NotFound("search.synonym_not_found", "No such synonym.")
     await audit.record(conn, "search.synonym_deleted", actor=actor, target_type="synonym", target_id=synonym_id)

@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 
 from marketplace.core import audit
-from marketplace.core.actor import Actor
+from marketplace.core.actor import Actor, require_operator
 from marketplace.core.db import Connection
 from marketplace.core.errors import NotFound
 from vendors import repository as repo
@@ -41,14 +41,9 @@ class CategoryTree(msgspec.Struct, frozen=True, kw_only=True):
     attributes: list[AttributeDefinition]
 
 
-def _operator(actor: Actor) -> None:
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
-
-
 async def tree(conn: Connection, actor: Actor) -> list[CategoryTree]:
     """The whole tree in display order, each node with its own attribute definitions."""
-    _operator(actor)
+    require_operator(actor)
     categories = await repo.list_categories(conn)
     children: dict[int | None, list[Category]] = {}
     for c in categories:
@@ -72,7 +67,7 @@ async def tree(conn: Connection, actor: Actor) -> list[CategoryTree]:
 
 
 async def add_category(conn: Connection, actor: Actor, cmd: CategoryIn) -> Category:
-    _operator(actor)
+    require_operator(actor)
     if cmd.parent_id is not None and await repo.get_category(conn, cmd.parent_id) is None:
         raise FieldErrors({"parent_id": "There is no such parent category."})
     if (cmd.classification_system is None) != (cmd.classification_code is None):
@@ -93,7 +88,7 @@ async def add_category(conn: Connection, actor: Actor, cmd: CategoryIn) -> Categ
 
 async def add_attribute(conn: Connection, actor: Actor, category_id: int, cmd: AttributeIn) -> AttributeDefinition:
     """Define a typed attribute; numbers need a display unit, whose dimension vendors' values must match."""
-    _operator(actor)
+    require_operator(actor)
     if await repo.get_category(conn, category_id) is None:
         raise NotFound("category.not_found", "No such category.")
     dimension = None

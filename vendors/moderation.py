@@ -7,7 +7,7 @@ from datetime import datetime
 import msgspec
 
 from marketplace.core import audit
-from marketplace.core.actor import Actor
+from marketplace.core.actor import Actor, require_operator
 from marketplace.core.db import Connection
 from marketplace.core.errors import InvalidTransition, NotFound, RuleViolation
 from vendors import repository as repo
@@ -17,8 +17,7 @@ from vendors.service import move_status, review_snapshot
 
 async def moderate(conn: Connection, actor: Actor, product_id: int, *, approve: bool, reason: str | None) -> Product:
     """Operators approve (live) or reject (with a reason the vendor sees) a product awaiting review."""
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
+    require_operator(actor)
     vendor_id = await conn.fetchval("SELECT vendor_id FROM product WHERE id = $1", product_id)
     product = await repo.lock_product(conn, product_id, vendor_id=vendor_id) if vendor_id else None
     if product is None:
@@ -71,8 +70,7 @@ LIMIT $1
 
 async def review_queue(conn: Connection, actor: Actor, *, limit: int = 100) -> list[ReviewItem]:
     """Operators only: products awaiting review, oldest first."""
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
+    require_operator(actor)
     items = []
     for row in await conn.fetch(REVIEW_QUEUE, limit):
         product = await repo.get_product(conn, row["id"], vendor_id=row["vendor_id"])
@@ -145,8 +143,7 @@ LIMIT 200
 
 
 async def open_reports(conn: Connection, actor: Actor) -> list[OpenReport]:
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
+    require_operator(actor)
     return [OpenReport(**r) for r in await conn.fetch(OPEN_REPORTS)]
 
 
@@ -154,8 +151,7 @@ async def resolve_report(
     conn: Connection, actor: Actor, report_id: int, *, take_down: bool, reason: str | None
 ) -> None:
     """Dismiss a report, or take the listing down (rejected, with the reason the vendor sees)."""
-    if not actor.is_operator:
-        raise NotFound("resource.not_found", "Not found.")
+    require_operator(actor)
     product_id = await conn.fetchval(
         "SELECT product_id FROM listing_report WHERE id = $1 AND resolved_at IS NULL FOR UPDATE", report_id
     )

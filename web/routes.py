@@ -11,6 +11,7 @@ from web import auth, company
 from web.buyer import products, search
 from web.home import home, status
 from web.operator import audit, categories, moderation, verification
+from web.operator import search as operator_search
 from web.vendor import catalog, editor, offers
 
 
@@ -31,6 +32,7 @@ def web_router() -> Router:
             *catalog.ROUTES,
             *moderation.ROUTES,
             *categories.ROUTES,
+            *operator_search.ROUTES,
         ],
         dependencies={
             "conn": Provide(provide_transaction),

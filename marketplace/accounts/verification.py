@@ -16,7 +16,7 @@ from marketplace.accounts.models import Address, Company, CompanyStatus, Member,
 from marketplace.accounts.passwords import hash_password
 from marketplace.accounts.rules import can_transition, vat_country_supported, vat_id_problem
 from marketplace.core import audit
-from marketplace.core.actor import Actor
+from marketplace.core.actor import Actor, require_operator
 from marketplace.core.db import Connection
 from marketplace.core.errors import InvalidTransition, NotFound, RuleViolation, StaleWrite
 from marketplace.core.events import vendor_changed
@@ -24,15 +24,9 @@ from marketplace.core.mail import send_email
 from marketplace.settings import Settings
 
 
-def _require_operator(actor: Actor) -> None:
-    if not actor.is_operator:
-        # Operator pages do not exist for anyone else.
-        raise NotFound("resource.not_found", "Not found.")
-
-
 async def decide_company(conn: Connection, actor: Actor, company_id: int, decision: Decision) -> Company:
     """An operator verifies, rejects, asks for information, suspends or reinstates a company."""
-    _require_operator(actor)
+    require_operator(actor)
     company = await repo.lock_company(conn, company_id)
     if company is None:
         raise NotFound("company.not_found", "No such company.")
@@ -109,14 +103,14 @@ class CompanyFile(msgspec.Struct, frozen=True, kw_only=True):
 async def search_companies(
     conn: Connection, actor: Actor, *, status: CompanyStatus | None, query: str | None, page: int, per_page: int = 25
 ) -> tuple[list[Company], int]:
-    _require_operator(actor)
+    require_operator(actor)
     return await repo.search_companies(
         conn, status=status, query=query, limit=per_page, offset=(max(page, 1) - 1) * per_page
     )
 
 
 async def company_file(conn: Connection, actor: Actor, company_id: int) -> CompanyFile:
-    _require_operator(actor)
+    require_operator(actor)
     company = await repo.get_company(conn, company_id)
     if company is None:
         raise NotFound("company.not_found", "No such company.")
@@ -136,7 +130,7 @@ async def company_file(conn: Connection, actor: Actor, company_id: int) -> Compa
 
 
 async def search_users(conn: Connection, actor: Actor, query: str) -> list[dict[str, object]]:
-    _require_operator(actor)
+    require_operator(actor)
     return await repo.search_users(conn, query)
 
 
@@ -153,7 +147,7 @@ async def audit_entries(
     page: int,
     per_page: int = 50,
 ) -> tuple[list[dict[str, object]], int]:
-    _require_operator(actor)
+    require_operator(actor)
     return await audit.list_entries(
         conn,
         action=action,
@@ -168,7 +162,7 @@ async def audit_entries(
 
 
 async def note_company(conn: Connection, actor: Actor, company_id: int, note: str) -> None:
-    _require_operator(actor)
+    require_operator(actor)
     if await repo.get_company(conn, company_id) is None:
         raise NotFound("company.not_found", "No such company.")
     await repo.set_operator_note(conn, company_id, note)

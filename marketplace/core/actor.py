@@ -7,6 +7,8 @@ from typing import TypeAlias
 import msgspec
 from litestar.di import NamedDependency
 
+from marketplace.core.errors import NotFound
+
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):
     """The caller. ``company_id`` scopes every read and write of company data."""
@@ -26,6 +28,12 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
 
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+
+def require_operator(actor: Actor) -> None:
+    """Operator use cases do not exist for anyone else: raises ``NotFound``, as an unknown page would."""
+    if not actor.is_operator:
+        raise NotFound("resource.not_found", "Not found.")
 
 
 # How handlers ask for the caller: ``actor: CurrentActor`` (sign-in required) or ``maybe_actor: MaybeActor``.

@@ -83,6 +83,25 @@ class Database:
         await self.pool.close()
 
 
+class HeldConnection(Database):
+    """A ``Database`` over one connection the caller already holds, such as the request's.
+
+    For code written against ``Database`` that a request runs inline (an operator's drift check): it
+    works inside the request's transaction (``transaction()`` becomes a savepoint) and never asks the
+    pool for a second connection while holding one.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        yield self.conn
+
+    async def close(self) -> None:
+        return None
+
+
 OPEN_TRANSACTIONS = "tradeyard.open_transactions"
 
 

@@ -191,30 +191,57 @@ class DeadJob(msgspec.Struct, frozen=True, kw_only=True):
 LIST_DEAD_JOBS = """
 SELECT id, entrypoint, attempts, convert_from(coalesce(payload, ''::bytea), 'UTF8') AS payload, created, updated
 FROM pgqueuer
-WHERE status = 'failed'
+WHERE status = 'failed' AND starts_with(entrypoint, $2)
 ORDER BY updated DESC, id DESC
 LIMIT $1
 """
 
 
-async def list_dead_jobs(conn: Connection, *, limit: int = 100) -> list[DeadJob]:
-    """Jobs held as failed after their last attempt, newest first."""
-    rows = await conn.fetch(LIST_DEAD_JOBS, limit)
+async def list_dead_jobs(conn: Connection, *, limit: int = 100, entrypoint_prefix: str = "") -> list[DeadJob]:
+    """Jobs held as failed after their last attempt, newest first (only entrypoints with the prefix)."""
+    rows = await conn.fetch(LIST_DEAD_JOBS, limit, entrypoint_prefix)
     return [DeadJob(**row) for row in rows]
 
 
 REQUEUE_DEAD_JOBS = """
 UPDATE pgqueuer
 SET status = 'queued', attempts = 0, execute_after = now(), updated = now()
-WHERE status = 'failed' AND id = any($1::bigint[])
+WHERE status = 'failed' AND id = any($1::bigint[]) AND starts_with(entrypoint, $2)
 RETURNING id
 """
 
 
-async def requeue_dead_jobs(conn: Connection, ids: list[int]) -> list[int]:
-    """Give failed jobs a fresh set of attempts; returns the ids that were requeued."""
-    rows = await conn.fetch(REQUEUE_DEAD_JOBS, ids)
+async def requeue_dead_jobs(conn: Connection, ids: list[int], *, entrypoint_prefix: str = "") -> list[int]:
+    """Give failed jobs a fresh set of attempts; returns the ids that were requeued (only with the prefix)."""
+    rows = await conn.fetch(REQUEUE_DEAD_JOBS, ids, entrypoint_prefix)
     return [int(r["id"]) for r in rows]
+
+
+class QueueSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """How far behind a family of jobs is, by the database clock."""
+
+    queued: int
+    running: int
+    failed: int
+    oldest_queued_age: timedelta | None
+    """Age of the oldest job still waiting: how stale what those jobs maintain may be (the lag)."""
+
+
+QUEUE_SUMMARY = """
+SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+       count(*) FILTER (WHERE status = 'picked') AS running,
+       count(*) FILTER (WHERE status = 'failed') AS failed,
+       clock_timestamp() - min(created) FILTER (WHERE status = 'queued') AS oldest_queued_age
+FROM pgqueuer
+WHERE status IN ('queued', 'picked', 'failed') AND starts_with(entrypoint, $1)
+"""
+
+
+async def summarise_queue(conn: Connection, *, entrypoint_prefix: str) -> QueueSummary:
+    """Queued, running and failed jobs whose entrypoint starts with the prefix, and the lag."""
+    row = await conn.fetchrow(QUEUE_SUMMARY, entrypoint_prefix)
+    assert row is not None  # an aggregate always returns a row
+    return QueueSummary(**row)
 
 
 # ------------------------------------------------------------------ housekeeping shipped with the core

@@ -84,7 +84,14 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
     category = await conn.fetchval(
         "INSERT INTO category (name, slug) VALUES ('Secret category', 'secret-' || md5(random()::text)) RETURNING id"
     )
+    synonym = await conn.fetchval("INSERT INTO search_synonym (terms) VALUES ('{secret,covert}') RETURNING id")
+    failed_job = await conn.fetchval(
+        "INSERT INTO pgqueuer (priority, status, entrypoint, payload, attempts)"
+        " VALUES (0, 'failed', 'search.rebuild', convert_to('{}', 'UTF8'), 3) RETURNING id"
+    )
     return {
+        "synonym_id": synonym,
+        "job_id": failed_job,
         "category_id": category,
         "media_id": media,
         "report_id": report,
@@ -163,3 +170,5 @@ async def _probe_as(role: str, client: httpx.AsyncClient, app_factory, conn: Con
     assert await conn.fetchval("SELECT revoked_at FROM api_token WHERE id = $1", ids["token_id"]) is None
     assert await conn.fetchval("SELECT revoked_at FROM invitation WHERE id = $1", ids["invitation_id"]) is None
     assert await conn.fetchval("SELECT is_default FROM address WHERE id = $1", ids["address_id"]) is False
+    assert await conn.fetchval("SELECT count(*) FROM search_synonym WHERE id = $1", ids["synonym_id"]) == 1
+    assert await conn.fetchval("SELECT status::text FROM pgqueuer WHERE id = $1", ids["job_id"]) == "failed"
