@@ -534,6 +534,7 @@ class SearchService:
             distributions[name] = (result.get("facetDistribution") or {}).get(name, {})
         relaxed = False
         nearest: list[FacetValue] = []
+        strict_total = int(main["totalHits"])  # analytics count a rescued search as zero-result
         if main["totalHits"] == 0 and request.q:
             loose = dict(base, matchingStrategy="frequency", facets=["category_lvl1", "category_lvl0"])
             main = await self._search(loose)
@@ -561,7 +562,7 @@ class SearchService:
             request.q,
             request.q.lower(),
             filtered,
-            int(main["totalHits"]),
+            strict_total,
             source,
         )
         return SearchResult(

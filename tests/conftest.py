@@ -25,6 +25,7 @@ from marketplace.core.db import Connection, Database, Pool, connect, create_pool
 from marketplace.dbroles import ensure_app_role
 from marketplace.settings import Settings
 from search.client import create_search_client
+from search.indexer import ensure_index
 from tests.support import db as testdb
 from tests.support.live import live_server
 from tests.support.search import World, fresh_index
@@ -163,9 +164,23 @@ async def listen_conn(settings: Settings) -> AsyncIterator[Connection]:
 
 @pytest.fixture(scope="session")
 def server_url(settings: Settings) -> Iterator[str]:
-    """The app served by granian in a subprocess, on this worker's database (e2e and fuzzing)."""
+    """The app served by granian in a subprocess, on this worker's database (e2e and fuzzing).
+
+    The search index exists first, as the worker makes sure in production (``ensure_index``).
+    """
+    run_in_thread(_ensure_search_index(settings))
     with live_server(settings) as url:
         yield url
+
+
+async def _ensure_search_index(settings: Settings) -> None:
+    db = Database(await create_pool(settings))
+    client = create_search_client(settings)
+    try:
+        await ensure_index(db, client, settings)
+    finally:
+        await client.aclose()
+        await db.close()
 
 
 @pytest.fixture(scope="session")

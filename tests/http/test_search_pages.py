@@ -86,6 +86,8 @@ async def test_zero_results_say_so_and_offer_a_relaxed_search(world: World) -> N
     relaxed = await world.client.get("/search", params={"q": f"{word} unobtainium"})
     assert "No product matches every word" in relaxed.text
     assert "Hexagon screw" in relaxed.text
+    recorded = await world.conn.fetchval("SELECT total FROM search_event WHERE query = $1", f"{word} unobtainium")
+    assert recorded == 0  # for analytics, a rescued search still found nothing
 
 
 async def test_typeahead_fragment_and_click_tracking(world: World) -> None:
