@@ -28,7 +28,7 @@ from marketplace.app import search_service
 from marketplace.core.db import connect
 from marketplace.settings import Settings
 from search import indexer
-from search.query import parse_request
+from search.request import parse_request
 
 K = 10
 

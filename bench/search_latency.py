@@ -20,7 +20,8 @@ from bench.catalog import ensure_catalog
 from bench.relevance_queries import QUERIES
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
-from search.query import SearchService, parse_request
+from search.query import SearchService
+from search.request import parse_request
 
 VARIANTS = 100_000
 CONCURRENCY = (1, 8)

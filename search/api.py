@@ -1,7 +1,7 @@
 """JSON search API for machine clients: ``GET /api/v1/search`` and ``GET /api/v1/search/suggest``.
 
 Parameters are declared as plain strings for the OpenAPI document and parsed by the same
-``query.parse_request`` as the pages, so limits and messages are the same everywhere (400 with the field).
+``request.parse_request`` as the pages, so limits and messages are the same everywhere (400 with the field).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from litestar.params import FromQuery, QueryParameter
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import Tx
 from search.errors import BadSearch
-from search.query import SearchResult, SearchService, Suggestion, parse_request
+from search.query import SearchResult, SearchService, Suggestion
+from search.request import parse_request
 from search.settings import MAX_FILTER_VALUES, MAX_PER_PAGE, MAX_QUERY_LENGTH
 
 Text = Annotated[str | None, QueryParameter(description="Free text, part numbers (any separators) or both.")]

@@ -18,7 +18,8 @@ from litestar.response import Template
 from marketplace.core.actor import Actor, MaybeActor
 from marketplace.core.db import PathId, Tx
 from search.errors import BadSearch
-from search.query import SearchRequest, SearchResult, SearchService, parse_request, query_params, record_click
+from search.query import SearchResult, SearchService, record_click
+from search.request import SearchRequest, parse_request, query_params
 from web.session import redirect
 
 
