@@ -190,11 +190,15 @@ def fingerprint(doc: Mapping[str, Any]) -> str:
     return hashlib.blake2b(msgspec.json.encode(body, order="sorted"), digest_size=8).hexdigest()
 
 
+async def load_category_paths(conn: Connection) -> dict[int, CategoryPath]:
+    return category_paths(await conn.fetch(CATEGORIES))
+
+
 async def load_documents(conn: Connection, product_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Current documents of these products (visible ones only; absent products have none)."""
     if not product_ids:
         return []
-    paths = category_paths(await conn.fetch(CATEGORIES))
+    paths = await load_category_paths(conn)
     rows = await conn.fetch(VARIANT_ROWS, list(product_ids))
     return [build_document(r, paths) for r in rows]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -118,6 +118,19 @@ class Coalescer:
             self._running = False
 
 
+async def _visible_documents(db: Database) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every visible product's documents from PostgreSQL, ``BATCH`` products at a time (rebuild, reconcile)."""
+    after = 0
+    while True:
+        async with db.connection() as conn:
+            ids = await documents.visible_product_ids(conn, after=after, limit=BATCH)
+            docs = await documents.load_documents(conn, ids)
+        if not ids:
+            return
+        after = ids[-1]
+        yield docs
+
+
 # ------------------------------------------------------------------ index settings and rebuild
 
 STATE = "SELECT settings_hash, rebuilding_since, rebuilt_at, documents FROM search_index_state WHERE name = $1"
@@ -207,14 +220,8 @@ async def _rebuild(
 ) -> int:
     live, fresh = index_uid(settings), next_uid(settings)
     await _create_index(client, fresh, db)
-    total, after, tasks = 0, 0, []
-    while True:
-        async with db.connection() as conn:
-            ids = await documents.visible_product_ids(conn, after=after, limit=BATCH)
-            docs = await documents.load_documents(conn, ids)
-        if not ids:
-            break
-        after = ids[-1]
+    total, tasks = 0, []
+    async for docs in _visible_documents(db):
         if docs:
             tasks.append(
                 await engine.call(client, "POST", f"/indexes/{fresh}/documents", docs, params={"primaryKey": "id"})
@@ -294,14 +301,7 @@ async def _index_fingerprints(client: AsyncClient, uid: str) -> dict[int, tuple[
 async def reconcile(db: Database, client: AsyncClient, settings: Settings, *, repair: bool = True) -> Drift:
     """Compare PostgreSQL with the index (counts, checksum of ids and fingerprints); fix what differs."""
     expected: dict[int, tuple[int, str]] = {}
-    after = 0
-    while True:
-        async with db.connection() as conn:
-            ids = await documents.visible_product_ids(conn, after=after, limit=BATCH)
-            docs = await documents.load_documents(conn, ids)
-        if not ids:
-            break
-        after = ids[-1]
+    async for docs in _visible_documents(db):
         expected.update({d["id"]: (d["product_id"], d["fp"]) for d in docs})
     actual = await _index_fingerprints(client, index_uid(settings))
     missing = expected.keys() - actual.keys()

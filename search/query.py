@@ -19,7 +19,7 @@ from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from marketplace.core.errors import Unavailable
 from marketplace.settings import Settings
-from search import engine
+from search import documents, engine
 from search.request import SORTS, SearchRequest, request_filters, rewrite_query, visibility_filter
 from search.settings import MAX_QUERY_LENGTH, PRODUCTS
 
@@ -147,7 +147,6 @@ WITH RECURSIVE up AS (
 )
 SELECT id, name FROM up ORDER BY depth DESC
 """
-CATEGORY_IDS_BY_PATH = "SELECT id, name, parent_id FROM category"
 VENDOR_NAMES = "SELECT id, legal_name FROM company WHERE id = any($1::bigint[])"
 RECORD_SEARCH = """
 INSERT INTO search_event (search_id, company_id, query, normalized, filtered, total, source)
@@ -334,39 +333,20 @@ class SearchService:
 
     async def _categories_named(self, conn: Connection, counts: Mapping[str, int]) -> list[FacetValue]:
         """Categories whose own name is one of these (facet search on ``category_names``), labelled by path."""
-        rows = await conn.fetch(CATEGORY_IDS_BY_PATH)
-        parent = {int(r["id"]): r["parent_id"] for r in rows}
-        names = {int(r["id"]): str(r["name"]) for r in rows}
-        out = []
-        for cid, name in names.items():
-            if name in counts:
-                path = [name]
-                node = parent.get(cid)
-                while node is not None and len(path) < 10:
-                    path.append(names[node])
-                    node = parent.get(node)
-                out.append(
-                    FacetValue(value=str(cid), label=" › ".join(reversed(path)), count=counts[name], selected=False)
-                )
+        paths = await documents.load_category_paths(conn)
+        out = [
+            FacetValue(value=str(cid), label=" › ".join(p.names), count=counts[p.names[-1]], selected=False)
+            for cid, p in paths.items()
+            if p.names[-1] in counts
+        ]
         return sorted(out, key=lambda v: (-v.count, v.label))[:5]
 
     async def _category_values(self, conn: Connection, counts: Mapping[str, int]) -> list[FacetValue]:
-        """Category facet values ("Fasteners > Screws") with the id to filter on."""
+        """Category facet values ("Fasteners > Screws", as documents carry them) with the id to filter on."""
         if not counts:
             return []
-        rows = await conn.fetch(CATEGORY_IDS_BY_PATH)
-        parent = {int(r["id"]): r["parent_id"] for r in rows}
-        names = {int(r["id"]): str(r["name"]) for r in rows}
-
-        def path(cid: int) -> str:
-            parts: list[str] = []
-            node: int | None = cid
-            while node is not None and len(parts) < 10:
-                parts.append(names[node])
-                node = parent.get(node)
-            return " > ".join(reversed(parts))
-
-        by_path = {path(cid): cid for cid in names}
+        paths = await documents.load_category_paths(conn)
+        by_path = {" > ".join(p.names): cid for cid, p in paths.items()}
         return [
             FacetValue(value=str(by_path[p]), label=p.rsplit(" > ", 1)[-1], count=n, selected=False)
             for p, n in counts.items()

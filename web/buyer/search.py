@@ -17,8 +17,9 @@ from litestar.response import Template
 
 from marketplace.core.actor import Actor, MaybeActor
 from marketplace.core.db import PathId, Tx
+from search.api import service_of
 from search.errors import BadSearch
-from search.query import SearchResult, SearchService, record_click
+from search.query import SearchResult, record_click
 from search.request import SearchRequest, parse_request, query_params
 from web.session import redirect
 
@@ -38,12 +39,6 @@ def _params(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
         others = [r for r in params.get("range", []) if r.partition(":")[0] not in bounds]
         params["range"] = others + ranges
     return params
-
-
-def _service(state: State) -> SearchService:
-    service = state.search_service
-    assert isinstance(service, SearchService)
-    return service
 
 
 def link(request: SearchRequest, **changes: Any) -> str:
@@ -81,7 +76,7 @@ async def search_page(request: Request[Any, Any, Any], conn: Tx, maybe_actor: Ma
         q = (request.query_params.get("q") or "")[:200]
         context = _context(maybe_actor, None, SearchRequest(q=" ".join(q.split())), exc.errors)
         return Template(template_name=template, context=context, status_code=400)
-    result = await _service(state).search(conn, maybe_actor, query)
+    result = await service_of(state).search(conn, maybe_actor, query)
     # htmx pushes the canonical URL (range=length:70.., not the form's rmin/rmax fields) into the history.
     headers = {"HX-Push-Url": link(query, page=query.page)} if partial else {}
     return Template(template_name=template, context=_context(maybe_actor, result, query, {}), headers=headers)
@@ -104,7 +99,7 @@ def _context(
 @get("/search/suggest", name="search_suggest")
 async def suggest(conn: Tx, maybe_actor: MaybeActor, state: State, q: FromQuery[str] = "") -> Template:
     """The typeahead list under the header's search box (an htmx fragment)."""
-    suggestions = await _service(state).suggest(conn, maybe_actor, q[:200]) if q.strip() else []
+    suggestions = await service_of(state).suggest(conn, maybe_actor, q[:200]) if q.strip() else []
     return Template(
         template_name="buyer/suggestions.html",
         context={"suggestions": suggestions, "q": q[:200], "urlencode": urlencode},
