@@ -620,26 +620,36 @@ async def set_price_list_entries(conn: Connection, price_list_id: int, variant_i
 
 
 CONTRACTS_FOR = """
-SELECT pl.id, pl.valid_from, pl.valid_to, e.min_qty, e.unit_price_minor, e.price_basis
+SELECT e.variant_id, pl.id, pl.valid_from, pl.valid_to, e.min_qty, e.unit_price_minor, e.price_basis
 FROM price_list pl
 JOIN price_list_buyer b ON b.price_list_id = pl.id AND b.buyer_id = $1
-JOIN price_list_entry e ON e.price_list_id = pl.id AND e.variant_id = $2
-ORDER BY pl.id, e.min_qty
+JOIN price_list_entry e ON e.price_list_id = pl.id AND e.variant_id = any($2::bigint[])
+ORDER BY e.variant_id, pl.id, e.min_qty
 """
+
+
+async def contracts_for_variants(
+    conn: Connection, *, buyer_id: int, variant_ids: Sequence[int]
+) -> dict[int, list[ContractPrice]]:
+    """Per variant, every contract price list of this buyer that prices it (validity is judged by the caller)."""
+    lists: dict[int, dict[int, tuple[date | None, date | None, list[PriceTier]]]] = {}
+    for r in await conn.fetch(CONTRACTS_FOR, buyer_id, list(variant_ids)):
+        entry = lists.setdefault(r["variant_id"], {}).setdefault(r["id"], (r["valid_from"], r["valid_to"], []))
+        entry[2].append(
+            PriceTier(min_qty=r["min_qty"], unit_price_minor=r["unit_price_minor"], price_basis=r["price_basis"])
+        )
+    return {
+        variant_id: [
+            ContractPrice(price_list_id=pid, valid_from=vf, valid_to=vt, tiers=tuple(tiers))
+            for pid, (vf, vt, tiers) in by_list.items()
+        ]
+        for variant_id, by_list in lists.items()
+    }
 
 
 async def contracts_for(conn: Connection, *, buyer_id: int, variant_id: int) -> list[ContractPrice]:
     """Every contract price list of this buyer that prices this variant (validity is judged by the caller)."""
-    lists: dict[int, tuple[date | None, date | None, list[PriceTier]]] = {}
-    for r in await conn.fetch(CONTRACTS_FOR, buyer_id, variant_id):
-        entry = lists.setdefault(r["id"], (r["valid_from"], r["valid_to"], []))
-        entry[2].append(
-            PriceTier(min_qty=r["min_qty"], unit_price_minor=r["unit_price_minor"], price_basis=r["price_basis"])
-        )
-    return [
-        ContractPrice(price_list_id=pid, valid_from=vf, valid_to=vt, tiers=tuple(tiers))
-        for pid, (vf, vt, tiers) in lists.items()
-    ]
+    return (await contracts_for_variants(conn, buyer_id=buyer_id, variant_ids=[variant_id])).get(variant_id, [])
 
 
 # ------------------------------------------------------------------ warehouses and stock

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import msgspec
 
@@ -278,13 +277,6 @@ SELECT v.id AS variant_id, p.currency, p.moq, p.hide_price_from_guests, (now() A
 FROM variant v JOIN product p ON p.id = v.product_id JOIN company c ON c.id = p.vendor_id
 WHERE v.id = any($1::bigint[]) AND p.status = 'live' AND c.status = 'verified' AND {VISIBLE_TO.format(viewer="$2")}
 """
-BUYER_CONTRACTS = """
-SELECT e.variant_id, pl.id, pl.valid_from, pl.valid_to, e.min_qty, e.unit_price_minor, e.price_basis
-FROM price_list pl
-JOIN price_list_buyer b ON b.price_list_id = pl.id AND b.buyer_id = $1
-JOIN price_list_entry e ON e.price_list_id = pl.id AND e.variant_id = any($2::bigint[])
-ORDER BY e.variant_id, pl.id, e.min_qty
-"""
 
 
 async def buyer_prices(
@@ -296,29 +288,20 @@ async def buyer_prices(
     the caller may not see, and prices hidden from visitors, come back as None.
     """
     rows = await conn.fetch(BUYER_PRICE_ROWS, list(variant_ids), actor.company_id if actor else None)
-    contracts: dict[int, dict[int, tuple[date | None, date | None, list[PriceTier]]]] = {}
+    contracts: dict[int, list[ContractPrice]] = {}
     if actor is not None and actor.company_id is not None:
-        for r in await conn.fetch(BUYER_CONTRACTS, actor.company_id, list(variant_ids)):
-            lists = contracts.setdefault(int(r["variant_id"]), {})
-            entry = lists.setdefault(int(r["id"]), (r["valid_from"], r["valid_to"], []))
-            entry[2].append(
-                PriceTier(min_qty=r["min_qty"], unit_price_minor=r["unit_price_minor"], price_basis=r["price_basis"])
-            )
+        contracts = await repo.contracts_for_variants(conn, buyer_id=actor.company_id, variant_ids=variant_ids)
     out: dict[int, PriceQuote | None] = dict.fromkeys(variant_ids)
     for r in rows:
         if actor is None and r["hide_price_from_guests"]:
             continue
         tiers = [PriceTier(min_qty=t[0], unit_price_minor=t[1], price_basis=t[2]) for t in r["tiers"]]
         quantity = max(r["moq"], tiers[0].min_qty) if tiers else r["moq"]
-        own = contracts.get(int(r["variant_id"]), {})
         out[int(r["variant_id"])] = price_for(
             quantity,
             currency=r["currency"],
             list_tiers=tiers,
-            contracts=[
-                ContractPrice(price_list_id=pid, valid_from=vf, valid_to=vt, tiers=tuple(ts))
-                for pid, (vf, vt, ts) in own.items()
-            ],
+            contracts=contracts.get(int(r["variant_id"]), []),
             today=r["today"],  # the database clock, as service.today(), without another round trip
         )
     return out
