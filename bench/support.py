@@ -15,12 +15,10 @@ import math
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import msgspec
@@ -30,9 +28,14 @@ from marketplace.accounts import repository as accounts_repo
 from marketplace.core.db import Database, connect, create_pool
 from marketplace.core.security import new_token
 from marketplace.demo import seed
-from marketplace.settings import PREFIX, Settings
+from marketplace.settings import Settings
 from search import indexer
 from search.client import create_search_client
+
+# The benchmarks start databases and servers exactly as the tests do.
+from tests.support.db import migrate, with_database
+from tests.support.live import settings_environment
+from tests.support.services import wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,29 +47,8 @@ def owner_url() -> str:
     return url
 
 
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
-
-
-def _migrate(url: str) -> None:
-    subprocess.run(
-        [
-            str(ROOT / ".venv/bin/dbmate"),
-            "--url",
-            url,
-            "--migrations-dir",
-            str(ROOT / "migrations"),
-            "--no-dump-schema",
-            "--migration-lock",
-            "up",
-        ],
-        check=True,
-        capture_output=True,
-    )
 
 
 async def bench_settings(suffix: str) -> Settings:
@@ -79,7 +61,7 @@ async def bench_settings(suffix: str) -> Settings:
             await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    await asyncio.to_thread(_migrate, with_database(owner_url(), name))
+    await asyncio.to_thread(migrate, with_database(owner_url(), name))
     return msgspec.structs.replace(
         base, database_url=with_database(base.database_url, name), search_index_prefix=f"bench{suffix}_"
     )
@@ -153,12 +135,7 @@ async def api_token(settings: Settings, email: str, roles: Sequence[str]) -> str
 
 
 def environment(settings: Settings, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in settings.__struct_fields__:
-        env[PREFIX + name.upper()] = str(getattr(settings, name))
-    env["TRADEYARD_LOG_LEVEL"] = "WARNING"
-    env.update(extra)
-    return env
+    return settings_environment(settings, TRADEYARD_LOG_LEVEL="WARNING", **extra)
 
 
 def web_port() -> int:
@@ -176,19 +153,7 @@ def live_server(settings: Settings) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("the web server exited during start-up")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1) as r:  # noqa: S310 - loopback
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the web server did not answer /health within 60 s")
-            time.sleep(0.05)  # polling while the port opens
+        wait_until_healthy(url, proc, what="the web server")
         yield url
     finally:
         proc.terminate()

@@ -22,7 +22,7 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-async def _admin(url: str) -> asyncpg.Connection:  # type: ignore[type-arg]
+async def _admin(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(with_database(url, "postgres"))
 
 

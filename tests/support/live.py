@@ -5,20 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from marketplace.settings import PREFIX, Settings
 from tests.support.meili import free_port
-from tests.support.services import ROOT
+from tests.support.services import ROOT, wait_until_healthy
 
 
-def settings_environment(settings: Settings) -> dict[str, str]:
+def settings_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """This process's environment with ``settings`` as TRADEYARD_* variables (for a subprocess), plus ``extra``."""
     env = dict(os.environ)
     for name in settings.__struct_fields__:
         env[PREFIX + name.upper()] = str(getattr(settings, name))
+    env.update(extra)
     return env
 
 
@@ -35,17 +35,7 @@ def live_server(settings: Settings) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "the web server exited during start-up"
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=1) as r:  # noqa: S310 - loopback
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the web server did not answer /health within 60 s"
-            time.sleep(0.05)  # polling interval while the port opens
+        wait_until_healthy(url, proc, what="the web server")
         yield url
     finally:
         proc.terminate()

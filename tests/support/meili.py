@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
+
+from tests.support.services import wait_until_healthy
 
 MASTER_KEY = "private-test-master-key-0123456789"
 
@@ -46,22 +46,7 @@ class MeiliProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self._wait_healthy()
-
-    def _wait_healthy(self, limit: float = 30.0) -> None:
-        """Poll /health until it answers (the process's readiness signal), or fail."""
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            assert self.proc.poll() is None, "meilisearch exited during start-up"
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as r:  # noqa: S310 - loopback
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.05)  # polling interval while waiting for the port, not a stand-in for an event
-        raise TimeoutError("meilisearch did not become healthy")
+        wait_until_healthy(self.url, self.proc, what="meilisearch", limit=30)
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
