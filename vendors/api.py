@@ -13,7 +13,8 @@ from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import RuleViolation
 from marketplace.core.storage import LocalStorage, chunks_of
-from vendors import bmecat_import, imports, media, service, storefront
+from vendors import audience as product_audience
+from vendors import bmecat_import, imports, media, offers, service, storefront
 from vendors.commands import AudienceIn, LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, WarehouseIn
 from vendors.models import PriceList, ProductStatus, Warehouse
 from vendors.schemas import CountOut, ProductOut, SavedOut
@@ -68,33 +69,33 @@ class CatalogController(Controller):
 
     @put("/prices", summary="Bulk list-price update by variant SKU (idempotent, all or nothing)")
     async def prices(self, conn: Tx, actor: CurrentActor, data: JSONBody[list[PricesIn]]) -> CountOut:
-        return CountOut(changed=await service.set_prices(conn, actor, data))
+        return CountOut(changed=await offers.set_prices(conn, actor, data))
 
     @put("/stock", summary="Bulk stock update by variant SKU and warehouse (idempotent, all or nothing)")
     async def stock(self, conn: Tx, actor: CurrentActor, data: JSONBody[list[StockIn]]) -> CountOut:
-        return CountOut(changed=await service.set_stock(conn, actor, data))
+        return CountOut(changed=await offers.set_stock(conn, actor, data))
 
     @get("/warehouses", summary="Your warehouses")
     async def warehouses(self, conn: Tx, actor: CurrentActor) -> list[Warehouse]:
-        return await service.list_warehouses(conn, actor)
+        return await offers.list_warehouses(conn, actor)
 
     @post("/warehouses", summary="Add a warehouse")
     async def add_warehouse(self, conn: Tx, actor: CurrentActor, data: JSONBody[WarehouseIn]) -> Warehouse:
-        return await service.create_warehouse(conn, actor, data)
+        return await offers.create_warehouse(conn, actor, data)
 
     @get("/price-lists", summary="Your contract price lists")
     async def price_lists(self, conn: Tx, actor: CurrentActor) -> list[PriceList]:
-        return await service.list_price_lists(conn, actor)
+        return await offers.list_price_lists(conn, actor)
 
     @post("/price-lists", summary="Create a contract price list for buyer companies")
     async def add_price_list(self, conn: Tx, actor: CurrentActor, data: JSONBody[PriceListIn]) -> PriceList:
-        return await service.create_price_list(conn, actor, data)
+        return await offers.create_price_list(conn, actor, data)
 
     @put("/price-lists/{price_list_id:int}/prices", summary="Set contract prices of variants in a price list")
     async def contract_prices(
         self, conn: Tx, actor: CurrentActor, price_list_id: PathId, data: JSONBody[list[PricesIn]]
     ) -> None:
-        await service.set_contract_prices(conn, actor, price_list_id, data)
+        await offers.set_contract_prices(conn, actor, price_list_id, data)
 
     @post(
         "/imports/csv",
@@ -156,8 +157,8 @@ class CatalogController(Controller):
         )
 
     @get("/products/{product_id:int}/audience", summary="The buyer companies a product is restricted to")
-    async def audience(self, conn: Tx, actor: CurrentActor, product_id: PathId) -> service.Audience:
-        return await service.get_audience(conn, actor, product_id)
+    async def audience(self, conn: Tx, actor: CurrentActor, product_id: PathId) -> product_audience.Audience:
+        return await product_audience.get_audience(conn, actor, product_id)
 
     @put(
         "/products/{product_id:int}/audience",
@@ -165,8 +166,8 @@ class CatalogController(Controller):
     )
     async def set_audience(
         self, conn: Tx, actor: CurrentActor, product_id: PathId, data: JSONBody[AudienceIn]
-    ) -> service.Audience:
-        return await service.set_audience(conn, actor, product_id, data)
+    ) -> product_audience.Audience:
+        return await product_audience.set_audience(conn, actor, product_id, data)
 
     @put("/products/{product_id:int}/links", summary="Set accessories and replacement parts (by SKU)")
     async def links(

@@ -33,7 +33,8 @@ from vendors.commands import PricesIn, ProductIn, TierIn, VariantIn
 from vendors.groups import group_category
 from vendors.imports import ImportReport, ImportScope, Progress, import_products
 from vendors.models import CatalogGroup, CategoryIndex, Product
-from vendors.service import FieldErrors, set_prices, vendor_of
+from vendors.offers import set_prices
+from vendors.service import FieldErrors, vendor_of
 
 UNIT_CODES = {
     "C62": "pcs",

@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 
 from vendors.models import Tier, Variant
-from vendors.service import ProductDetail, availability
+from vendors.offers import availability
+from vendors.service import ProductDetail
 
 
 class VariantOut(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,4 +1,6 @@
-"""Catalog use cases for vendors: save products (API, pages and imports share one path), prices, stock.
+"""Catalog use cases for vendors: save products (API, pages and imports share one path), status, links.
+
+Prices, stock and price lists are in ``vendors.offers``; restricted products in ``vendors.audience``.
 
 Every function takes the actor; data is read and written only within the actor's vendor company.
 Changes that affect search enqueue ``ProductsChanged`` in the same transaction.
@@ -7,12 +9,10 @@ Changes that affect search enqueue ``ProductsChanged`` in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import msgspec
 
-from marketplace.core import audit
 from marketplace.core import errors as core_errors
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
@@ -20,17 +20,15 @@ from marketplace.core.errors import Forbidden, InvalidTransition, NotFound, Rule
 from marketplace.core.events import products_changed
 from vendors import repository as repo
 from vendors.attributes import check_attributes, display, missing_required
-from vendors.commands import AudienceIn, LinksIn, PriceListIn, PricesIn, ProductIn, StockIn, TierIn, WarehouseIn
+from vendors.commands import LinksIn, ProductIn, TierIn
 from vendors.models import (
     VENDOR_TRANSITIONS,
     AttributeDefinition,
-    PriceList,
     Product,
     ProductStatus,
     StockLevel,
     Tier,
     Variant,
-    Warehouse,
 )
 from vendors.rules import (
     OrderRules,
@@ -81,11 +79,11 @@ def owner_scope(actor: Actor) -> int:
     return actor.company_id if actor.company_id is not None and actor.company_kind in ("vendor", "both") else -1
 
 
-def _tiers(items: Sequence[TierIn]) -> list[Tier]:
+def tiers_from(items: Sequence[TierIn]) -> list[Tier]:
     return [Tier(min_qty=t.min_qty, unit_price_minor=t.unit_price_minor, price_basis=t.price_basis) for t in items]
 
 
-def _tiers_error(tiers: Sequence[Tier]) -> str | None:
+def tiers_error(tiers: Sequence[Tier]) -> str | None:
     return tiers_problem(
         [PriceTier(min_qty=t.min_qty, unit_price_minor=t.unit_price_minor, price_basis=t.price_basis) for t in tiers]
     )
@@ -147,8 +145,8 @@ async def check_product(
         if definitions:
             for code in missing_required(definitions, product_attrs, variant_attrs):
                 errors.setdefault(f"{where}.attributes.{code}", "is required in this category")
-        tiers = _tiers(v.prices)
-        if tiers and (problem := _tiers_error(tiers)):
+        tiers = tiers_from(v.prices)
+        if tiers and (problem := tiers_error(tiers)):
             errors[f"{where}.prices"] = problem
         variants.append(
             {
@@ -426,130 +424,6 @@ async def change_status(conn: Connection, actor: Actor, product_id: int, target:
     return await move_status(conn, actor, product, target, None)
 
 
-async def set_prices(conn: Connection, actor: Actor, items: Sequence[PricesIn]) -> int:
-    """Bulk list-price update by variant SKU (ERP sync); returns how many variants changed. All or nothing."""
-    vendor_id = vendor_of(actor, write=True)
-    variants = await repo.get_variants_by_sku(conn, [i.sku for i in items], vendor_id=vendor_id)
-    errors: dict[str, str] = {}
-    for n, item in enumerate(items):
-        if item.sku not in variants:
-            errors[f"[{n}].sku"] = f"There is no variant with SKU {item.sku}."
-        elif problem := _tiers_error(_tiers(item.prices)):
-            errors[f"[{n}].prices"] = problem
-    if errors:
-        raise FieldErrors(errors)
-    current = await repo.list_tiers(conn, [v.id for v in variants.values()], vendor_id=vendor_id)
-    changed_products = set()
-    for item in items:
-        variant = variants[item.sku]
-        tiers = _tiers(item.prices)
-        if current.get(variant.id) != tiers:
-            await repo.replace_tiers(conn, variant.id, tiers)
-            current[variant.id] = tiers
-            changed_products.add(variant.product_id)
-    await products_changed(conn, changed_products)
-    return len(changed_products)
-
-
-async def create_warehouse(conn: Connection, actor: Actor, cmd: WarehouseIn) -> Warehouse:
-    vendor_id = vendor_of(actor, write=True)
-    return await repo.insert_warehouse(conn, vendor_id=vendor_id, name=cmd.name.strip(), country=cmd.country)
-
-
-async def list_warehouses(conn: Connection, actor: Actor) -> list[Warehouse]:
-    return await repo.list_warehouses(conn, vendor_id=vendor_of(actor))
-
-
-async def set_stock(conn: Connection, actor: Actor, items: Sequence[StockIn]) -> int:
-    """Bulk stock update by variant SKU and warehouse name (idempotent); returns how many rows changed."""
-    vendor_id = vendor_of(actor, write=True)
-    variants = await repo.get_variants_by_sku(conn, [i.sku for i in items], vendor_id=vendor_id)
-    warehouses = {w.name: w for w in await repo.list_warehouses(conn, vendor_id=vendor_id)}
-    errors: dict[str, str] = {}
-    for n, item in enumerate(items):
-        if item.sku not in variants:
-            errors[f"[{n}].sku"] = f"There is no variant with SKU {item.sku}."
-        if item.warehouse not in warehouses:
-            errors[f"[{n}].warehouse"] = f"There is no warehouse named {item.warehouse!r}."
-        if item.reserved > item.on_hand:
-            errors[f"[{n}].reserved"] = "Cannot reserve more than is on hand."
-    if errors:
-        raise FieldErrors(errors)
-    changed = 0
-    products = set()
-    for item in items:
-        variant = variants[item.sku]
-        if await repo.upsert_stock(
-            conn,
-            variant_id=variant.id,
-            warehouse_id=warehouses[item.warehouse].id,
-            on_hand=item.on_hand,
-            reserved=item.reserved,
-        ):
-            changed += 1
-            products.add(variant.product_id)
-    await products_changed(conn, products)
-    return changed
-
-
-async def create_price_list(conn: Connection, actor: Actor, cmd: PriceListIn) -> PriceList:
-    """A contract price list for chosen buyer companies (they must exist and buy on Tradeyard)."""
-    vendor_id = vendor_of(actor, write=True)
-    if cmd.buyer_ids:
-        found = await conn.fetch(
-            "SELECT id FROM company WHERE id = any($1::bigint[]) AND kind IN ('buyer', 'both')", cmd.buyer_ids
-        )
-        missing = sorted(set(cmd.buyer_ids) - {r["id"] for r in found})
-        if missing:
-            raise FieldErrors({"buyer_ids": f"Not buying companies: {', '.join(map(str, missing))}."})
-    price_list_id = await repo.insert_price_list(
-        conn, vendor_id=vendor_id, name=cmd.name.strip(), valid_from=cmd.valid_from, valid_to=cmd.valid_to
-    )
-    await repo.set_price_list_buyers(conn, price_list_id, cmd.buyer_ids)
-    price_list = await repo.get_price_list(conn, price_list_id, vendor_id=vendor_id)
-    assert price_list is not None
-    return price_list
-
-
-async def set_contract_prices(conn: Connection, actor: Actor, price_list_id: int, items: Sequence[PricesIn]) -> None:
-    vendor_id = owner_scope(actor)
-    if await repo.get_price_list(conn, price_list_id, vendor_id=vendor_id) is None:
-        raise NotFound("price_list.not_found", "No such price list.")
-    check_role(actor, write=True)
-    variants = await repo.get_variants_by_sku(conn, [i.sku for i in items], vendor_id=vendor_id)
-    errors = {
-        f"[{n}].sku": f"There is no variant with SKU {i.sku}." for n, i in enumerate(items) if i.sku not in variants
-    }
-    for n, item in enumerate(items):
-        if (problem := _tiers_error(_tiers(item.prices))) is not None:
-            errors[f"[{n}].prices"] = problem
-    if errors:
-        raise FieldErrors(errors)
-    for item in items:
-        await repo.set_price_list_entries(conn, price_list_id, variants[item.sku].id, _tiers(item.prices))
-
-
-async def list_price_lists(conn: Connection, actor: Actor) -> list[PriceList]:
-    return await repo.list_price_lists(conn, vendor_id=vendor_of(actor))
-
-
-def availability(stock: Sequence[StockLevel], lead_time_days: int | None) -> str:
-    """How buyers see it: "in stock (n)", "ships in n days" or "on request"."""
-    available = sum(s.available for s in stock)
-    if available > 0:
-        return f"in stock ({available})"
-    if lead_time_days is not None:
-        return f"ships in {lead_time_days} day{'s' if lead_time_days != 1 else ''}"
-    return "on request"
-
-
-async def today(conn: Connection) -> date:
-    """Today on the database clock (UTC): price validity is judged by it."""
-    value = await conn.fetchval("SELECT (now() AT TIME ZONE 'UTC')::date")
-    assert isinstance(value, date)
-    return value
-
-
 class LinkedProduct(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     sku: str
@@ -603,39 +477,3 @@ async def linked_products(conn: Connection, product_id: int, *, live_only: bool)
         live_only,
     )
     return [LinkedProduct(**r) for r in rows]
-
-
-class Audience(msgspec.Struct, frozen=True, kw_only=True):
-    product_id: int
-    buyer_ids: list[int]
-    """Empty: visible to every buyer. Otherwise only these companies (and the vendor) see the product."""
-
-
-async def get_audience(conn: Connection, actor: Actor, product_id: int) -> Audience:
-    vendor_id = owner_scope(actor)
-    if await repo.get_product(conn, product_id, vendor_id=vendor_id) is None:
-        raise NotFound("product.not_found", "No such product.")
-    return Audience(product_id=product_id, buyer_ids=await repo.get_audience(conn, product_id))
-
-
-async def set_audience(conn: Connection, actor: Actor, product_id: int, cmd: AudienceIn) -> Audience:
-    """Restrict a product to chosen buyer companies (search, product pages and quotes obey it)."""
-    vendor_id = owner_scope(actor)
-    if await repo.lock_product(conn, product_id, vendor_id=vendor_id) is None:
-        raise NotFound("product.not_found", "No such product.")
-    check_role(actor, write=True)
-    wanted = sorted(set(cmd.buyer_ids))
-    known = await repo.known_buyers(conn, wanted)
-    errors = {
-        f"buyer_ids[{n}]": "There is no buyer company with this id."
-        for n, b in enumerate(cmd.buyer_ids)
-        if b not in known
-    }
-    if errors:
-        raise FieldErrors(errors)
-    await repo.set_audience(conn, product_id, wanted)
-    await audit.record(
-        conn, "product.audience_set", actor=actor, target_type="product", target_id=product_id, buyers=len(wanted)
-    )
-    await products_changed(conn, [product_id])
-    return Audience(product_id=product_id, buyer_ids=wanted)

@@ -13,6 +13,7 @@ from vendors import repository as repo
 from vendors.attributes import display
 from vendors.groups import GroupNode, group_filter, storefront_groups
 from vendors.models import CatalogGroup, Product, ProductStatus, StockLevel, Tier, Variant
+from vendors.offers import availability, today
 from vendors.rules import (
     ContractPrice,
     OrderRules,
@@ -22,7 +23,7 @@ from vendors.rules import (
     price_for,
     quantity_problem,
 )
-from vendors.service import LinkedProduct, availability, linked_products, today
+from vendors.service import LinkedProduct, linked_products
 
 # A product with an audience (product_audience rows) is visible only to those buyers and its own vendor.
 # Composed only from this constant and parameter placeholders ($2 ...), never from input.
@@ -302,6 +303,6 @@ async def buyer_prices(
             currency=r["currency"],
             list_tiers=tiers,
             contracts=contracts.get(int(r["variant_id"]), []),
-            today=r["today"],  # the database clock, as service.today(), without another round trip
+            today=r["today"],  # the database clock, as offers.today(), without another round trip
         )
     return out

@@ -35,9 +35,10 @@ SYNONYMS, ANALYTICS, INDEXING = "/operator/search/synonyms", "/operator/search/a
 
 @pytest.fixture
 async def world(client: httpx.AsyncClient, conn: Connection, search: AsyncClient, settings: Settings) -> World:
-    """A fresh index and no synonyms or searches but the test's own (others' commits vanish until the rollback)."""
+    """A fresh index; no synonyms, searches or search jobs but the test's own (others' commits hidden)."""
     await conn.execute("DELETE FROM search_synonym")
     await conn.execute("DELETE FROM search_event")
+    await conn.execute("DELETE FROM pgqueuer WHERE entrypoint LIKE 'search.%'")  # jobs other tests committed
     await fresh_index(conn, search, settings)
     return World(client, conn, search, settings)
 

@@ -10,7 +10,7 @@ from litestar.response import Template
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
-from vendors import service
+from vendors import offers
 from vendors.commands import PriceListIn, PricesIn, StockIn, WarehouseIn
 from vendors.csvio import parse_prices
 from web.forms import FormErrors, parse, read_form, render_form
@@ -27,8 +27,8 @@ def _lines(text: str) -> list[tuple[int, list[str]]]:
 async def _context(conn: Tx, actor: CurrentActor) -> dict[str, Any]:
     return {
         "actor": actor,
-        "warehouses": await service.list_warehouses(conn, actor),
-        "price_lists": await service.list_price_lists(conn, actor),
+        "warehouses": await offers.list_warehouses(conn, actor),
+        "price_lists": await offers.list_price_lists(conn, actor),
     }
 
 
@@ -42,7 +42,7 @@ async def add_warehouse(request: AnyRequest, conn: Tx, actor: CurrentActor) -> R
     data = await read_form(request)
     try:
         async with conn.transaction():
-            await service.create_warehouse(conn, actor, parse(WarehouseIn, data))
+            await offers.create_warehouse(conn, actor, parse(WarehouseIn, data))
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
@@ -70,7 +70,7 @@ async def set_stock(request: AnyRequest, conn: Tx, actor: CurrentActor) -> Respo
     try:
         if problems:
             raise FormErrors(problems)
-        changed = await service.set_stock(conn, actor, items)
+        changed = await offers.set_stock(conn, actor, items)
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
@@ -85,7 +85,7 @@ async def add_price_list(request: AnyRequest, conn: Tx, actor: CurrentActor) -> 
     data["buyer_ids"] = [int(x) for x in raw_ids.replace(",", " ").split() if x.isdigit() and len(x) < 18]
     try:
         async with conn.transaction():
-            await service.create_price_list(conn, actor, parse(PriceListIn, data))
+            await offers.create_price_list(conn, actor, parse(PriceListIn, data))
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
@@ -111,7 +111,7 @@ async def set_contract_prices(
     try:
         if problems:
             raise FormErrors(problems)
-        await service.set_contract_prices(conn, actor, price_list_id, items)
+        await offers.set_contract_prices(conn, actor, price_list_id, items)
     except (FormErrors, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
