@@ -6,6 +6,7 @@ Every setting is a ``TRADEYARD_*`` variable. ``Settings.from_env()`` validates t
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable, Mapping
 from typing import Annotated, Literal
@@ -50,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""
+    bid_sealing_key: str = ""
+    """Base64 of 32 bytes: the key that encrypts each tender's own key (rfq/sealing.py). Keep it outside the
+    database (a secret store), so a database dump cannot open sealed bids. Empty: derived from secret_key."""
     storage_dir: str = ".data/storage"
     """Where uploaded files live (LocalStorage)."""
     log_format: Literal["console", "json"] = "console"
@@ -71,6 +75,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 _url(self.stripe_api_base, schemes=("http", "https"))
             except ValueError as exc:
                 raise msgspec.ValidationError(f"{exc} - at `$.stripe_api_base`") from None
+        if self.bid_sealing_key:
+            try:
+                if len(base64.b64decode(self.bid_sealing_key, validate=True)) != 32:
+                    raise ValueError
+            except ValueError:
+                raise msgspec.ValidationError("expected base64 of 32 bytes - at `$.bid_sealing_key`") from None
         if self.db_pool_min > self.db_pool_max:
             raise msgspec.ValidationError("must not exceed DB_POOL_MAX - at `$.db_pool_min`")
 

@@ -13,6 +13,8 @@ from typing import Final, Literal
 
 import msgspec
 
+from marketplace.core.money import line_total_minor
+
 GTIN_LENGTHS: Final = frozenset({8, 12, 13, 14})
 PRICE_BASES: Final = frozenset({1, 10, 100, 1000, 10000})
 SKU_MAX_LENGTH: Final = 64
@@ -182,13 +184,6 @@ class PriceQuote(msgspec.Struct, frozen=True, kw_only=True):
     price_basis: int
     quantity: int
     line_total_minor: int
-
-
-def line_total_minor(quantity: int, unit_price_minor: int, price_basis: int) -> int:
-    """``quantity * unit_price_minor / price_basis`` rounded once, half-up; raises ValueError on bad input."""
-    if quantity < 0 or unit_price_minor < 0 or price_basis < 1:
-        raise ValueError("Quantity and price are at least 0 and the price basis at least 1.")
-    return (2 * quantity * unit_price_minor + price_basis) // (2 * price_basis)
 
 
 def tiers_problem(tiers: Sequence[PriceTier]) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from marketplace.core.money import line_total_minor
 from vendors.rules import (
     ContractPrice,
     OrderRules,
@@ -18,7 +19,6 @@ from vendors.rules import (
     QuantityProblem,
     gtin_problem,
     is_valid_quantity,
-    line_total_minor,
     normalise_gtin,
     order_rules_problem,
     price_for,
