@@ -30,12 +30,14 @@ async def test_roles_of_the_buying_center_and_the_approval_step(client: httpx.As
     rid = draft["id"]
     assert (await move(client, buyer, rid, "published", "requester")).status_code == 403
     direct = await move(client, buyer, rid, "published", "buyer")
-    assert direct.status_code == 409 and direct.json()["code"] == "rfq.approval_required"
+    assert direct.status_code == 409
+    assert direct.json()["code"] == "rfq.approval_required"
     assert (await move(client, buyer, rid, "pending_approval", "requester")).status_code == 200
     assert (await move(client, buyer, rid, "approved", "buyer")).status_code == 403
     assert (await move(client, buyer, rid, "approved", "approver")).status_code == 200
     published = await move(client, buyer, rid, "published", "buyer")
-    assert published.status_code == 200 and published.json()["status"] == "published"
+    assert published.status_code == 200
+    assert published.json()["status"] == "published"
     history = (await client.get(f"/api/v1/rfqs/{rid}/history", headers=buyer.auth("admin"))).json()["history"]
     assert [(h["from_status"], h["to_status"], h["actor_role"]) for h in history] == [
         (None, "draft", "requester"),
@@ -81,7 +83,8 @@ async def test_only_verified_companies_take_part(client: httpx.AsyncClient, conn
     pending_buyer = await buyer_party(conn, status=CompanyStatus.PENDING)
     draft = await create_rfq(client, pending_buyer)
     r = await move(client, pending_buyer, draft["id"], "published")
-    assert r.status_code == 403 and r.json()["code"] == "rfq.company_not_verified"
+    assert r.status_code == 403
+    assert r.json()["code"] == "rfq.company_not_verified"
     buyer = await buyer_party(conn)
     pending_vendor = await vendor_party(conn, status=CompanyStatus.PENDING)
     rfq = await published_rfq(client, buyer, [], visibility="public")
@@ -104,7 +107,8 @@ async def test_publication_checks_the_schedule(client: httpx.AsyncClient, conn: 
     buyer = await buyer_party(conn)
     draft = await create_rfq(client, buyer, kind="tender", closes_in=timedelta(hours=5))
     r = await move(client, buyer, draft["id"], "published")
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "closes_at"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "closes_at"
     naive = await client.post(
         "/api/v1/rfqs",
         json={
@@ -114,7 +118,8 @@ async def test_publication_checks_the_schedule(client: httpx.AsyncClient, conn: 
         },
         headers=buyer.auth("buyer"),
     )
-    assert naive.status_code == 400 and "closes_at" in naive.text
+    assert naive.status_code == 400
+    assert "closes_at" in naive.text
 
 
 async def test_cancel_needs_a_reason_and_keeps_the_bids(client: httpx.AsyncClient, conn: Connection) -> None:
@@ -123,7 +128,8 @@ async def test_cancel_needs_a_reason_and_keeps_the_bids(client: httpx.AsyncClien
     await submit(client, vendor, rfq)
     assert (await move(client, buyer, rfq["id"], "cancelled")).status_code == 422
     r = await move(client, buyer, rfq["id"], "cancelled", reason="Budget withdrawn")
-    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled"
     assert (
         await conn.fetchval(
             "SELECT count(*) FROM bid_version v JOIN bid b ON b.id = v.bid_id WHERE b.rfq_id = $1", rfq["id"]
@@ -145,7 +151,8 @@ async def test_minimum_competition_makes_a_tender_unsuccessful_unless_the_buyer_
     await submit(client, vendor, tender)
     await pass_deadline(conn, tender["id"])
     refused = await move(client, buyer, tender["id"], "evaluated")
-    assert refused.status_code == 422 and refused.json()["code"] == "rfq.below_minimum_competition"
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "rfq.below_minimum_competition"
     proceeded = await move(client, buyer, tender["id"], "evaluated", reason="We proceed: only one supplier exists")
     assert proceeded.status_code == 200
     logged = await conn.fetchval(
@@ -166,7 +173,8 @@ async def test_award_rules(client: httpx.AsyncClient, conn: Connection) -> None:
         "lines": [{"line_id": line["id"], "bid_id": b2["bid_id"], "quantity": line["quantity"]}],
     }
     early = await client.post(f"/api/v1/rfqs/{rfq['id']}/award", json=award, headers=buyer.auth("approver"))
-    assert early.status_code == 422 and early.json()["code"] == "rfq.not_evaluated"
+    assert early.status_code == 422
+    assert early.json()["code"] == "rfq.not_evaluated"
     await pass_deadline(conn, rfq["id"])
     await client.get(f"/api/v1/rfqs/{rfq['id']}", headers=buyer.auth("buyer"))
     assert (await move(client, buyer, rfq["id"], "evaluated")).status_code == 200
@@ -178,7 +186,8 @@ async def test_award_rules(client: httpx.AsyncClient, conn: Connection) -> None:
     await freeze_clock(conn, closes_at + timedelta(days=3))
     lapsed = dict(award, lines=[{"line_id": line["id"], "bid_id": b1["bid_id"], "quantity": 1}])
     r = await client.post(f"/api/v1/rfqs/{rfq['id']}/award", json=lapsed, headers=buyer.auth("approver"))
-    assert r.status_code == 422 and "valid until" in r.text
+    assert r.status_code == 422
+    assert "valid until" in r.text
     too_many = dict(award, lines=[{"line_id": line["id"], "bid_id": b2["bid_id"], "quantity": line["quantity"] + 1}])
     assert (
         await client.post(f"/api/v1/rfqs/{rfq['id']}/award", json=too_many, headers=buyer.auth("approver"))
@@ -204,7 +213,8 @@ async def test_resubmission_makes_versions_and_an_idempotency_key_makes_one(
     again = (await submit(client, vendor, rfq, key="form-1")).json()
     assert first == again
     second = (await submit(client, vendor, rfq, price=800, key="form-2")).json()
-    assert second["version"] == 2 and second["bid_id"] == first["bid_id"]
+    assert second["version"] == 2
+    assert second["bid_id"] == first["bid_id"]
     own = (await client.get(f"/api/v1/vendor/rfqs/{rfq['id']}/bid", headers=vendor.auth("sales"))).json()
     assert [v["version"] for v in own["versions"]] == [1, 2]
     assert own["versions"][0]["content"]["lines"][0]["unit_price_minor"] == 1001  # version 1 is unchanged
@@ -213,7 +223,8 @@ async def test_resubmission_makes_versions_and_an_idempotency_key_makes_one(
         json=bid_body(rfq) | {"lines": [{"line_id": 1, "unit_price_minor": 1, "lead_time_days": 1}]},
         headers=vendor.auth("sales"),
     )
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"].startswith("lines[0]")
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"].startswith("lines[0]")
     catalog_only = await submit(client, vendor, rfq, label="catalog")
     assert catalog_only.status_code == 403
 
@@ -251,11 +262,13 @@ async def test_negotiation_takes_turns(client: httpx.AsyncClient, conn: Connecti
         json={"message": "Again?", "respond_by": respond_by},
         headers=buyer.auth("buyer"),
     )
-    assert twice.status_code == 409 and twice.json()["code"] == "rfq.not_your_turn"
+    assert twice.status_code == 409
+    assert twice.json()["code"] == "rfq.not_your_turn"
     revised = await submit(client, vendor, rfq, price=905)
     assert revised.status_code == 201, revised.text
     offers = (await client.get(f"/api/v1/rfqs/{rfq['id']}/bids", headers=buyer.auth("buyer"))).json()
-    assert offers[0]["content"]["lines"][0]["unit_price_minor"] == 906 and offers[0]["turn"] == "buyer"
+    assert offers[0]["content"]["lines"][0]["unit_price_minor"] == 906
+    assert offers[0]["turn"] == "buyer"
     own = (await client.get(f"/api/v1/vendor/rfqs/{rfq['id']}/bid", headers=vendor.auth("sales"))).json()
     assert [v["author"] for v in own["versions"]] == ["vendor", "buyer", "vendor"]
     assert own["versions"][1]["target_prices"] == {str(rfq["lines"][0]["id"]): 900}

@@ -34,14 +34,15 @@ async def _tender(client: httpx.AsyncClient, conn: Connection, vendors: int = 2)
 
 
 async def test_database_holds_no_plaintext_bid_before_opening(client: httpx.AsyncClient, conn: Connection) -> None:
-    buyer, (v1, v2), tender = await _tender(client, conn)
+    _buyer, (v1, v2), tender = await _tender(client, conn)
     assert (await submit(client, v1, tender, price=PRICE)).status_code == 201
     assert (await submit(client, v2, tender, price=PRICE + 10)).status_code == 201
 
     rows = await conn.fetch(
         "SELECT v.content, v.sealed FROM bid_version v JOIN bid b ON b.id = v.bid_id WHERE b.rfq_id = $1", tender["id"]
     )
-    assert len(rows) == 2 and all(r["content"] is None and r["sealed"] for r in rows)
+    assert len(rows) == 2
+    assert all(r["content"] is None and r["sealed"] for r in rows)
     # Nothing anywhere in the database spells the amount: not the versions, not jobs, not notifications.
     dump = await conn.fetchval(
         """SELECT string_agg(t::text, ' ') FROM (
@@ -49,10 +50,12 @@ async def test_database_holds_no_plaintext_bid_before_opening(client: httpx.Asyn
              UNION ALL SELECT n::text FROM notification n UNION ALL SELECT q::text FROM pgqueuer q
              UNION ALL SELECT a::text FROM audit_log a UNION ALL SELECT h::text FROM bid_status_history h) x"""
     )
-    assert str(PRICE) not in dump and str(PRICE + 1) not in dump
+    assert str(PRICE) not in dump
+    assert str(PRICE + 1) not in dump
     # The per-tender key is stored only wrapped: it does not decrypt a bid by itself.
     wrapped = await conn.fetchval("SELECT sealing_key FROM rfq WHERE id = $1", tender["id"])
-    assert wrapped and len(wrapped) > 32
+    assert wrapped
+    assert len(wrapped) > 32
 
 
 async def test_before_opening_nobody_but_the_bidder_reads_anything(
@@ -70,12 +73,14 @@ async def test_before_opening_nobody_but_the_bidder_reads_anything(
     assert (await client.get(f"/api/v1/vendor/rfqs/{tender['id']}/bid", headers=v2.auth("sales"))).status_code == 404
     for label in ("admin", "buyer", "approver"):
         offers = await client.get(f"/api/v1/rfqs/{tender['id']}/bids", headers=buyer.auth(label))
-        assert offers.status_code == 200 and offers.json() == []
+        assert offers.status_code == 200
+        assert offers.json() == []
     # The buyer cannot award or score a bid it guesses either.
     scored = await client.put(
         f"/api/v1/rfqs/{tender['id']}/bids/{receipt['bid_id']}/scores", json={"scores": {}}, headers=buyer.auth("buyer")
     )
-    assert scored.status_code == 422 and str(PRICE) not in scored.text
+    assert scored.status_code == 422
+    assert str(PRICE) not in scored.text
     # The database itself refuses the key before the deadline to anyone but the bidder.
     assert (
         await conn.fetchval("SELECT sealing_key FROM rfq r WHERE id = $1 AND rfq_clock() >= r.closes_at", tender["id"])
@@ -86,12 +91,14 @@ async def test_before_opening_nobody_but_the_bidder_reads_anything(
     assert before.headers["etag"] == after.headers["etag"]
     assert before.json()["version"] == after.json()["version"]
     vendor_view = await client.get(f"/api/v1/vendor/rfqs/{tender['id']}", headers=v2.auth("sales"))
-    assert str(PRICE) not in vendor_view.text and "bid" not in vendor_view.json()
+    assert str(PRICE) not in vendor_view.text
+    assert "bid" not in vendor_view.json()
     # Emails queued so far (invitations, the receipt) carry no amounts.
     payloads = [
         r["payload"] for r in await conn.fetch("SELECT payload FROM pgqueuer WHERE entrypoint = 'core.send_email'")
     ]
-    assert payloads and not any(str(PRICE).encode() in bytes(p) for p in payloads)
+    assert payloads
+    assert not any(str(PRICE).encode() in bytes(p) for p in payloads)
     # Withdrawing changes nothing public either.
     assert (
         await client.post(f"/api/v1/vendor/rfqs/{tender['id']}/bid/withdraw", headers=v1.auth("sales"))
@@ -101,7 +108,7 @@ async def test_before_opening_nobody_but_the_bidder_reads_anything(
 
 
 async def test_operators_cannot_read_sealed_bids(client: httpx.AsyncClient, conn: Connection) -> None:
-    buyer, (v1, _), tender = await _tender(client, conn)
+    _buyer, (v1, _), tender = await _tender(client, conn)
     assert (await submit(client, v1, tender, price=PRICE)).status_code == 201
     await sign_in(client, await make_operator(conn))
     for path in ("/operator/audit", f"/api/v1/rfqs/{tender['id']}/bids", f"/api/v1/vendor/rfqs/{tender['id']}/bid"):
@@ -122,7 +129,7 @@ async def test_after_the_deadline_the_buyer_reads_the_bids(client: httpx.AsyncCl
 async def test_receipt_is_signed_over_the_server_time_and_content_hash(
     client: httpx.AsyncClient, conn: Connection, settings: Settings
 ) -> None:
-    buyer, (v1, _), tender = await _tender(client, conn)
+    _buyer, (v1, _), tender = await _tender(client, conn)
     receipt = (await submit(client, v1, tender, price=PRICE)).json()
     stored = await conn.fetchrow(
         "SELECT submitted_at, content_sha256, sealed FROM bid_version WHERE bid_id = $1", receipt["bid_id"]
@@ -142,7 +149,7 @@ async def test_receipt_is_signed_over_the_server_time_and_content_hash(
 async def test_a_bid_at_the_deadline_instant_is_late_one_microsecond_before_is_in_time(
     client: httpx.AsyncClient, conn: Connection
 ) -> None:
-    buyer, (v1, v2), tender = await _tender(client, conn)
+    _buyer, (v1, v2), tender = await _tender(client, conn)
     closes_at = await conn.fetchval("SELECT closes_at FROM rfq WHERE id = $1", tender["id"])
     await freeze_clock(conn, closes_at - timedelta(microseconds=1))
     in_time = await submit(client, v1, tender)
@@ -151,7 +158,8 @@ async def test_a_bid_at_the_deadline_instant_is_late_one_microsecond_before_is_i
     late = await submit(client, v2, tender)
     assert late.status_code == 422
     problem = late.json()
-    assert problem["code"] == "rfq.deadline_passed" and "UTC" in problem["detail"]
+    assert problem["code"] == "rfq.deadline_passed"
+    assert "UTC" in problem["detail"]
     # No job has closed anything: the status column still says published, and the rejection stood anyway.
     assert await conn.fetchval("SELECT status FROM rfq WHERE id = $1", tender["id"]) == "published"
     assert await conn.fetchval("SELECT count(*) FROM bid WHERE rfq_id = $1 AND current_version > 0", tender["id"]) == 1
@@ -162,7 +170,7 @@ async def test_the_deadline_is_checked_again_when_the_bid_commits(client: httpx.
 
     ``SET CONSTRAINTS ... IMMEDIATE`` runs the deferred commit-time check at that point, as COMMIT would.
     """
-    buyer, (v1, _), tender = await _tender(client, conn)
+    _buyer, (v1, _), tender = await _tender(client, conn)
     receipt = (await submit(client, v1, tender)).json()
     insert = """INSERT INTO bid_version (bid_id, version, author, rfq_revision, submitted_by, submitted_at, opens_at,
                                         content, content_sha256)
