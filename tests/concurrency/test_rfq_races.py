@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-
 import httpx
 import pytest
 from meilisearch_python_sdk import AsyncClient
