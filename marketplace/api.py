@@ -13,6 +13,7 @@ from marketplace.core.db import Tx, database_now, provide_transaction
 from marketplace.security import provide_api_actor
 from rfq.api import RfqController, VendorRfqController
 from search.api import SearchController
+from search.rfq_api import OpenRequestsController
 from vendors.api import CatalogController
 
 API_VERSION = "v1"
@@ -45,6 +46,7 @@ def api_router() -> Router:
             CatalogController,
             SearchController,
             RfqController,
+            OpenRequestsController,
             VendorRfqController,
         ],
         # Machine clients authenticate with bearer tokens only (never cookies), so CSRF cannot apply here.
