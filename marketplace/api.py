@@ -9,6 +9,7 @@ from litestar import Router, get
 from litestar.di import Provide
 
 from marketplace.accounts.api import AccountsController
+from marketplace.accounts.notifications_api import NotificationController
 from marketplace.core.db import Tx, database_now, provide_transaction
 from marketplace.security import provide_api_actor
 from rfq.api import RfqController, VendorRfqController
@@ -43,6 +44,7 @@ def api_router() -> Router:
         route_handlers=[
             meta,
             AccountsController,
+            NotificationController,
             CatalogController,
             SearchController,
             RfqController,
