@@ -9,10 +9,12 @@ from litestar import Router, get
 from litestar.di import Provide
 
 from marketplace.accounts.api import AccountsController
+from marketplace.accounts.notifications_api import NotificationController
 from marketplace.core.db import Tx, database_now, provide_transaction
 from marketplace.security import provide_api_actor
 from rfq.api import RfqController, VendorRfqController
 from search.api import SearchController
+from search.rfq_api import OpenRequestsController
 from vendors.api import CatalogController
 
 API_VERSION = "v1"
@@ -42,9 +44,11 @@ def api_router() -> Router:
         route_handlers=[
             meta,
             AccountsController,
+            NotificationController,
             CatalogController,
             SearchController,
             RfqController,
+            OpenRequestsController,
             VendorRfqController,
         ],
         # Machine clients authenticate with bearer tokens only (never cookies), so CSRF cannot apply here.

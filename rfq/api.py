@@ -10,9 +10,9 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
-from rfq import awards, bids, service
-from rfq.commands import AwardIn, BafoIn, BidIn, InviteIn, RevisionRequestIn, RfqIn
-from rfq.models import Award, Invitation, Receipt, Status
+from rfq import amendments, awards, bids, questions, service
+from rfq.commands import AmendmentIn, AnswerIn, AwardIn, BafoIn, BidIn, InviteIn, QuestionIn, RevisionRequestIn, RfqIn
+from rfq.models import Amendment, Award, Invitation, Question, Receipt, Status
 from rfq.schemas import (
     InboxItemOut,
     InvitationAnswerIn,
@@ -158,6 +158,36 @@ class RfqController(Controller):
     async def read_award(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> Award:
         return await awards.get_award(conn, actor, rfq_id)
 
+    @get("/{rfq_id:int}/questions", summary="Vendors' questions (askers shown by their per-request alias only)")
+    async def list_questions(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> list[Question]:
+        return await questions.buyer_questions(conn, actor, rfq_id)
+
+    @post(
+        "/{rfq_id:int}/questions/{question_id:int}/answer",
+        summary="Answer a question for every vendor at once (buyer, admin)",
+        status_code=200,
+    )
+    async def answer_question(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, question_id: PathId, data: JSONBody[AnswerIn]
+    ) -> Question:
+        return await questions.answer_question(conn, actor, rfq_id, question_id, data, settings=state.settings)
+
+    @post(
+        "/{rfq_id:int}/amendments",
+        summary="Amend a published request (buyer, admin): a new revision vendors see field by field",
+        description="Material changes (lines added or removed, quantities, units, delivery, a shorter deadline) "
+        "require bids to be re-confirmed and extend the deadline to the procedure's minimum remaining time. "
+        "`kind`, `currency`, `criteria` and `visibility` are frozen at publication (422).",
+    )
+    async def amend(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, data: JSONBody[AmendmentIn]
+    ) -> Amendment:
+        return await amendments.amend(conn, actor, rfq_id, data, settings=state.settings)
+
+    @get("/{rfq_id:int}/amendments", summary="The amendments of one of your requests")
+    async def list_amendments(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> list[Amendment]:
+        return await amendments.buyer_amendments(conn, actor, rfq_id)
+
 
 class VendorRfqController(Controller):
     path = "/vendor/rfqs"
@@ -230,3 +260,21 @@ class VendorRfqController(Controller):
         self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, idempotency_key: IdempotencyKey = None
     ) -> Receipt:
         return await bids.reconfirm_bid(conn, actor, rfq_id, settings=state.settings, idempotency_key=idempotency_key)
+
+    @post("/{rfq_id:int}/questions", summary="Ask the buyer a question (privately, before questions close)")
+    async def ask(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, data: JSONBody[QuestionIn]
+    ) -> Question:
+        return await questions.ask_question(conn, actor, rfq_id, data, settings=state.settings)
+
+    @get("/{rfq_id:int}/questions", summary="Your own questions and every answered one")
+    async def list_questions(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> list[Question]:
+        return await questions.vendor_questions(conn, actor, rfq_id)
+
+    @get("/{rfq_id:int}/questions/{question_id:int}", summary="One question you may read")
+    async def question(self, conn: Tx, actor: CurrentActor, rfq_id: PathId, question_id: PathId) -> Question:
+        return await questions.vendor_question(conn, actor, rfq_id, question_id)
+
+    @get("/{rfq_id:int}/amendments", summary="What changed since publication, revision by revision")
+    async def list_amendments(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> list[Amendment]:
+        return await amendments.vendor_amendments(conn, actor, rfq_id)

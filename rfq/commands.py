@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -130,3 +130,61 @@ class AwardIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
 
 class DeclineIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(max_length=1000)] | None = None
+
+
+class QuestionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A vendor's question, about the whole request or one line."""
+
+    body: Annotated[str, Meta(min_length=1, max_length=4000)]
+    line_id: Id | None = None
+
+
+class AnswerIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    answer: Annotated[str, Meta(min_length=1, max_length=8000)]
+
+
+class LineChangeIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One line change of an amendment: ``add`` a line, ``remove`` one, or ``change`` some of its fields.
+
+    Fields left out stay as they are; ``required_by``, ``delivery_address_id`` and ``target_price_minor``
+    may be set to null to clear them."""
+
+    action: Literal["add", "remove", "change"]
+    line_id: Id | None = None
+    description: Annotated[str, Meta(min_length=1, max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
+    quantity: Quantity | msgspec.UnsetType = msgspec.UNSET
+    unit: Annotated[str, Meta(min_length=1, max_length=20)] | msgspec.UnsetType = msgspec.UNSET
+    required_by: date | msgspec.UnsetType | None = msgspec.UNSET
+    delivery_address_id: Id | msgspec.UnsetType | None = msgspec.UNSET
+    target_price_minor: Minor | msgspec.UnsetType | None = msgspec.UNSET
+    target_price_basis: Basis | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.action == "add":
+            if self.line_id is not None:
+                raise msgspec.ValidationError("a new line has no id yet - at `$.line_id`")
+            if self.description is msgspec.UNSET or self.quantity is msgspec.UNSET:
+                raise msgspec.ValidationError("a new line needs a description and a quantity - at `$.description`")
+        elif self.line_id is None:
+            raise msgspec.ValidationError(f"say which line to {self.action} - at `$.line_id`")
+
+
+class AmendmentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A change to a published request. ``kind``, ``currency``, ``criteria`` and ``visibility`` are frozen at
+    publication: sending them is refused (422) with the field named."""
+
+    summary: Annotated[str, Meta(min_length=1, max_length=2000)]
+    title: Text200 | msgspec.UnsetType = msgspec.UNSET
+    description: Annotated[str, Meta(max_length=20000)] | msgspec.UnsetType = msgspec.UNSET
+    closes_at: datetime | msgspec.UnsetType = msgspec.UNSET
+    questions_close_at: datetime | msgspec.UnsetType = msgspec.UNSET
+    lines: Annotated[list[LineChangeIn], Meta(max_length=1000)] = msgspec.field(default_factory=list)
+    kind: Any = msgspec.UNSET
+    currency: Any = msgspec.UNSET
+    criteria: Any = msgspec.UNSET
+    visibility: Any = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        for field, value in (("closes_at", self.closes_at), ("questions_close_at", self.questions_close_at)):
+            if isinstance(value, datetime) and value.tzinfo is None:
+                raise msgspec.ValidationError(f"needs a UTC offset (an absolute instant) - at `$.{field}`")

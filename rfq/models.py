@@ -335,3 +335,32 @@ class Award(msgspec.Struct, frozen=True, kw_only=True):
     final_at: datetime
     evaluation: dict[str, Any]
     lines: list[AwardLine]
+
+
+class Question(msgspec.Struct, frozen=True, kw_only=True):
+    """A vendor's question. Readers never learn the asking company: only its per-RFQ ``alias``."""
+
+    id: int
+    rfq_id: int
+    alias: str
+    line_id: int | None
+    body: str
+    asked_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+    mine: bool = False
+    """For a vendor reader: its own company asked this question."""
+
+
+class Amendment(msgspec.Struct, frozen=True, kw_only=True):
+    """One published change of an RFQ: what changed field by field, and whether bids must be re-confirmed."""
+
+    id: int
+    rfq_id: int
+    revision: int
+    material: bool
+    summary: str
+    changes: dict[str, Any]
+    closes_at_before: datetime
+    closes_at_after: datetime
+    created_at: datetime

@@ -53,6 +53,11 @@ def receipt_key(settings: Settings) -> bytes:
     return _derive(settings.secret_key.encode(), b"bid receipts v1")
 
 
+def question_alias_key(settings: Settings) -> bytes:
+    """The key of the Q&A aliases: its own derivation, so an alias says nothing about receipts."""
+    return _derive(settings.secret_key.encode(), b"question aliases v1")
+
+
 def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from marketplace.core.events import ProductsChanged, VendorChanged
 from marketplace.core.jobs import Job, JobContext, JobRegistry
 from search import documents, indexer
+from search.rfqs import rfq_search_jobs
 from search.synonyms import PushSynonyms
 
 search_jobs = JobRegistry()
@@ -68,3 +69,7 @@ async def rebuild(ctx: JobContext, job: RebuildIndex) -> None:
 async def nightly_reconcile(ctx: JobContext) -> None:
     """Drift should never happen; if it does, this finds and repairs it within a day."""
     await indexer.reconcile(ctx.db, ctx.resources["search"], ctx.settings)
+
+
+# The open-requests index (search/rfqs.py) has its own handlers, composed here.
+search_jobs.include(rfq_search_jobs)

@@ -7,7 +7,7 @@ from litestar.di import Provide
 
 from marketplace.core.db import provide_transaction
 from marketplace.security import provide_optional_web_actor, provide_web_actor
-from web import auth, company
+from web import auth, company, notifications
 from web.buyer import products, search
 from web.buyer import rfqs as buyer_rfqs
 from web.home import home, status
@@ -25,6 +25,7 @@ def web_router() -> Router:
             status,
             *auth.ROUTES,
             *company.ROUTES,
+            *notifications.ROUTES,
             *verification.ROUTES,
             *audit.ROUTES,
             *products.ROUTES,
