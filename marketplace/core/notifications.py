@@ -13,6 +13,7 @@ from datetime import datetime
 import msgspec
 
 from marketplace.core.db import Connection
+from marketplace.core.errors import NotFound
 from marketplace.core.mail import send_email
 
 INSERT_FOR_MEMBERS = """
@@ -94,11 +95,14 @@ async def list_for_user(
 
 
 MARK_READ = """
-UPDATE notification SET read_at = now()
-WHERE user_id = $1 AND company_id = $2 AND read_at IS NULL AND ($3::bigint IS NULL OR id = $3)
+UPDATE notification SET read_at = coalesce(read_at, now())
+WHERE user_id = $1 AND company_id = $2 AND ($3::bigint IS NULL AND read_at IS NULL OR id = $3)
+RETURNING id
 """
 
 
 async def mark_read(conn: Connection, *, user_id: int, company_id: int, notification_id: int | None = None) -> None:
-    """Mark one notification (or all of them) as read; someone else's id changes nothing."""
-    await conn.execute(MARK_READ, user_id, company_id, notification_id)
+    """Mark one notification (or all of them) as read. Raises ``NotFound`` for an id that is not the user's."""
+    marked = await conn.fetch(MARK_READ, user_id, company_id, notification_id)
+    if notification_id is not None and not marked:
+        raise NotFound("notification.not_found", "No such notification.")

@@ -95,9 +95,9 @@ async def test_notifications_api_and_page(client: httpx.AsyncClient, conn: Conne
     (item,) = body["items"]
     assert item["kind"] == "rfq.invitation"
 
-    # Someone else's id changes nothing; one's own is marked read.
+    # Someone else's id is not found and changes nothing; one's own is marked read.
     other = await client.post(f"/api/v1/notifications/{item['id']}/read", headers=buyer.auth("buyer"))
-    assert other.status_code == 204
+    assert other.status_code == 404
     assert (await client.get("/api/v1/notifications", headers=vendor.auth("sales"))).json()["unread"] == 1
     assert (
         await client.post(f"/api/v1/notifications/{item['id']}/read", headers=vendor.auth("sales"))

@@ -102,7 +102,22 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
     bid = await conn.fetchval(
         "INSERT INTO bid (rfq_id, vendor_id, rfq_revision) VALUES ($1, $2, 1) RETURNING id", rfq, victim_company
     )
+    question = await conn.fetchval(
+        "INSERT INTO rfq_question (rfq_id, vendor_id, asked_by, alias, body) VALUES ($1, $2, $3, 'Bidder X', 'Secret?')"
+        " RETURNING id",
+        rfq,
+        victim_company,
+        victim_user,
+    )
+    notification = await conn.fetchval(
+        "INSERT INTO notification (user_id, company_id, kind, subject, body, dedupe_key)"
+        " VALUES ($1, $2, 'probe', 'Secret subject', 'Secret body', 'probe') RETURNING id",
+        victim_user,
+        victim_company,
+    )
     return {
+        "question_id": question,
+        "notification_id": notification,
         "rfq_id": rfq,
         "bid_id": bid,
         "synonym_id": synonym,
@@ -136,6 +151,9 @@ RFQ_BODIES: dict[str, object] = {
         "lines": [{"line_id": 1, "bid_id": 1, "quantity": 1}],
     },
     "/api/v1/vendor/rfqs/{rfq_id:int}/invitation": {"accept": True},
+    "/api/v1/rfqs/{rfq_id:int}/questions/{question_id:int}/answer": {"answer": "probe"},
+    "/api/v1/rfqs/{rfq_id:int}/amendments": {"summary": "probe", "title": "Probe title"},
+    "/api/v1/vendor/rfqs/{rfq_id:int}/questions": {"body": "probe"},
     "/api/v1/vendor/rfqs/{rfq_id:int}/bid": {
         "lines": [{"line_id": 1, "unit_price_minor": 1, "lead_time_days": 1}],
         "valid_until": "2031-02-01",
