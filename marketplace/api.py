@@ -11,6 +11,7 @@ from litestar.di import Provide
 from marketplace.accounts.api import AccountsController
 from marketplace.core.db import Tx, database_now, provide_transaction
 from marketplace.security import provide_api_actor
+from rfq.api import RfqController, VendorRfqController
 from search.api import SearchController
 from vendors.api import CatalogController
 
@@ -38,7 +39,14 @@ async def meta(conn: Tx) -> MetaOut:
 def api_router() -> Router:
     return Router(
         path=f"/api/{API_VERSION}",
-        route_handlers=[meta, AccountsController, CatalogController, SearchController],
+        route_handlers=[
+            meta,
+            AccountsController,
+            CatalogController,
+            SearchController,
+            RfqController,
+            VendorRfqController,
+        ],
         # Machine clients authenticate with bearer tokens only (never cookies), so CSRF cannot apply here.
         dependencies={"conn": Provide(provide_transaction), "actor": Provide(provide_api_actor)},
     )

@@ -28,6 +28,7 @@ from marketplace.core.jobs import JobContext, JobRegistry, Registration, Schedul
 from marketplace.core.logging import configure_logging
 from marketplace.core.mail import mail_jobs, start_file_sink
 from marketplace.settings import Settings, SettingsError
+from rfq.jobs import rfq_jobs
 from search.client import create_search_client
 from search.indexer import ensure_index
 from search.jobs import search_jobs
@@ -44,6 +45,7 @@ def build_registry() -> JobRegistry:
     registry.include(accounts_jobs)
     registry.include(catalog_jobs)
     registry.include(search_jobs)
+    registry.include(rfq_jobs)
     return registry
 
 

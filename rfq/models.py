@@ -284,6 +284,8 @@ class BidVersion(msgspec.Struct, frozen=True, kw_only=True):
     content_sha256: str
     note: str | None
     content: BidContent | None
+    target_prices: dict[str, int] | None = None
+    """Buyer versions (a request for a revised quote): target unit prices by line id."""
 
 
 class OpenedBid(msgspec.Struct, frozen=True, kw_only=True):

@@ -32,3 +32,14 @@ class VendorChanged(Job, frozen=True, tag="search.vendor_changed"):
 
 async def vendor_changed(conn: Connection, vendor_id: int) -> None:
     await enqueue(conn, VendorChanged(vendor_id=vendor_id), dedupe_key=f"vendor:{vendor_id}")
+
+
+class RfqChanged(Job, frozen=True, tag="search.rfq_changed"):
+    """An RFQ's public face changed (published, amended, closed, cancelled): the open-requests index
+    refreshes its document. Never sent for bid activity, which must not show outside (sealing)."""
+
+    rfq_id: int
+
+
+async def rfq_changed(conn: Connection, rfq_id: int) -> None:
+    await enqueue(conn, RfqChanged(rfq_id=rfq_id), dedupe_key=f"rfq:{rfq_id}")

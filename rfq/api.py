@@ -1,0 +1,241 @@
+"""JSON API of RFQs and tenders: ``/api/v1/rfqs`` for buyers, ``/api/v1/vendor/rfqs`` for vendors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post, put
+from litestar.datastructures import State
+from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
+
+from marketplace.core.actor import CurrentActor
+from marketplace.core.db import PathId, Tx
+from rfq import awards, bids, service
+from rfq import repository as repo
+from rfq.commands import AwardIn, BafoIn, BidIn, InviteIn, RevisionRequestIn, RfqIn
+from rfq.models import Award, Invitation, Receipt, Status
+from rfq.schemas import (
+    InboxItemOut,
+    InvitationAnswerIn,
+    OpenedBidOut,
+    OwnBidOut,
+    RfqHistoryOut,
+    RfqOut,
+    RfqSummaryOut,
+    ScoresIn,
+    TransitionIn,
+    VendorRfqOut,
+)
+
+Page = Annotated[int, QueryParameter(ge=1, le=10_000)]
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        max_length=100,
+        description="Send the same key to retry a submission safely: it is stored once.",
+    ),
+]
+PAGE_SIZE = 50
+
+
+def _etag(version: int, rfq_id: int) -> str:
+    return f'"rfq-{rfq_id}-{version}"'
+
+
+class RfqController(Controller):
+    path = "/rfqs"
+    tags = ("rfqs",)
+
+    @post("/", summary="Draft an RFQ or tender (requester, buyer, admin)")
+    async def create(self, conn: Tx, actor: CurrentActor, state: State, data: JSONBody[RfqIn]) -> RfqOut:
+        created = await service.create_rfq(conn, actor, data, settings=state.settings)
+        return RfqOut.from_detail(await service.detail(conn, created))
+
+    @get("/", summary="Your company's RFQs and tenders")
+    async def list_rfqs(
+        self, conn: Tx, actor: CurrentActor, status: FromQuery[Status | None] = None, page: Page = 1
+    ) -> list[RfqSummaryOut]:
+        found, _ = await repo.list_for_buyer(
+            conn, buyer_id=service.buyer_of(actor), status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        )
+        return [RfqSummaryOut.from_record(r) for r in found]
+
+    @get("/{rfq_id:int}", summary="One of your RFQs with lots and lines")
+    async def read(self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId) -> Response[RfqOut]:
+        current = await service.get_own(conn, actor, rfq_id)
+        current = await service.close_if_due(conn, current, settings=state.settings)
+        return Response(
+            RfqOut.from_detail(await service.detail(conn, current)), headers={"ETag": _etag(current.version, rfq_id)}
+        )
+
+    @put("/{rfq_id:int}", summary="Replace a draft (send the version you read)")
+    async def update(
+        self, conn: Tx, actor: CurrentActor, rfq_id: PathId, data: JSONBody[RfqIn], version: FromQuery[int]
+    ) -> RfqOut:
+        updated = await service.update_draft(conn, actor, rfq_id, data, version=version)
+        return RfqOut.from_detail(await service.detail(conn, updated))
+
+    @post(
+        "/{rfq_id:int}/transitions",
+        summary="Move an RFQ: submit for approval, approve, publish, evaluate, mark unsuccessful, cancel",
+        description="The transition table is in docs/rfq.md. Cancelling needs a reason. Evaluating with fewer "
+        "valid offers than the procedure's minimum needs a reason that says 'proceed' (logged).",
+        status_code=200,
+    )
+    async def transition(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, data: JSONBody[TransitionIn]
+    ) -> RfqOut:
+        moved = await service.move(conn, actor, rfq_id, Status(data.to), reason=data.reason, settings=state.settings)
+        return RfqOut.from_detail(await service.detail(conn, moved))
+
+    @get("/{rfq_id:int}/history", summary="Status history and invitations")
+    async def history(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> RfqHistoryOut:
+        current = await service.get_own(conn, actor, rfq_id)
+        return RfqHistoryOut(
+            invitations=await repo.list_invitations(conn, current.id), history=await repo.list_history(conn, current.id)
+        )
+
+    @post("/{rfq_id:int}/invitations", summary="Invite vendor companies or suppliers by email", status_code=200)
+    async def invite(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, data: JSONBody[InviteIn]
+    ) -> list[Invitation]:
+        return await service.invite(conn, actor, rfq_id, data, settings=state.settings)
+
+    @get(
+        "/{rfq_id:int}/bids",
+        summary="Offers you may read now",
+        description="RFQ quotes as they arrive; sealed tender bids only after the deadline (before it: an empty list).",
+    )
+    async def offers(self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId) -> list[OpenedBidOut]:
+        current = await service.close_if_due(conn, await service.get_own(conn, actor, rfq_id), settings=state.settings)
+        return [
+            OpenedBidOut(
+                bid_id=b.bid.id,
+                vendor_id=b.bid.vendor_id,
+                vendor_name=b.vendor_name,
+                status=b.bid.status,
+                version=b.version,
+                submitted_at=b.submitted_at,
+                valid_for_revision=b.valid_for_revision,
+                turn=b.bid.turn,
+                round=b.bid.round,
+                content=b.content,
+            )
+            for b in await bids.opened_bids(conn, current, settings=state.settings)
+        ]
+
+    @post(
+        "/{rfq_id:int}/bids/{bid_id:int}/revision-request", summary="Ask a vendor for a revised quote", status_code=200
+    )
+    async def revision(
+        self,
+        conn: Tx,
+        actor: CurrentActor,
+        state: State,
+        rfq_id: PathId,
+        bid_id: PathId,
+        data: JSONBody[RevisionRequestIn],
+    ) -> dict[str, Any]:
+        bid = await bids.request_revision(conn, actor, rfq_id, bid_id, data, settings=state.settings)
+        return {"bid_id": bid.id, "turn": bid.turn, "round": bid.round, "respond_by": bid.respond_by}
+
+    @put("/{rfq_id:int}/bids/{bid_id:int}/scores", summary="Score an offer on the tender's manual criteria")
+    async def scores(
+        self, conn: Tx, actor: CurrentActor, rfq_id: PathId, bid_id: PathId, data: JSONBody[ScoresIn]
+    ) -> dict[str, dict[str, int]]:
+        found = await awards.set_scores(conn, actor, rfq_id, bid_id, data.scores)
+        return {str(k): v for k, v in found.items()}
+
+    @post("/{rfq_id:int}/bafo", summary="Open a best-and-final-offer round for a shortlist (tenders)", status_code=200)
+    async def bafo(self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, data: JSONBody[BafoIn]) -> RfqOut:
+        current = await bids.start_bafo(conn, actor, rfq_id, data, settings=state.settings)
+        return RfqOut.from_detail(await service.detail(conn, current))
+
+    @post("/{rfq_id:int}/award", summary="Award lines to offers (approver or admin, after evaluation)")
+    async def award(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, data: JSONBody[AwardIn]
+    ) -> Award:
+        return await awards.award(conn, actor, rfq_id, data, settings=state.settings)
+
+    @get("/{rfq_id:int}/award", summary="The award: lines, vendors, locked prices, when it becomes final")
+    async def read_award(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> Award:
+        return await awards.get_award(conn, actor, rfq_id)
+
+
+class VendorRfqController(Controller):
+    path = "/vendor/rfqs"
+    tags = ("rfqs (vendor)",)
+
+    @get("/", summary="Requests you are invited to and public ones in your categories")
+    async def inbox(
+        self, conn: Tx, actor: CurrentActor, open_only: FromQuery[bool] = False, page: Page = 1
+    ) -> list[InboxItemOut]:
+        found, _ = await repo.list_for_vendor(
+            conn,
+            vendor_id=service.vendor_of(actor),
+            open_only=open_only,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        return [
+            InboxItemOut(
+                id=r.id,
+                kind=r.kind,
+                title=r.title,
+                status=r.status,
+                closes_at=r.closes_at,
+                invitation=inv,
+                bid_status=bid,
+            )
+            for r, inv, bid in found
+        ]
+
+    @get("/{rfq_id:int}", summary="One request as vendors see it")
+    async def read(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> Response[VendorRfqOut]:
+        current = await service.get_visible(conn, actor, rfq_id)
+        return Response(
+            VendorRfqOut.from_detail(await service.detail(conn, current)),
+            headers={"ETag": _etag(current.version, rfq_id)},
+        )
+
+    @post("/{rfq_id:int}/invitation", summary="Accept or decline an invitation", status_code=204)
+    async def answer(self, conn: Tx, actor: CurrentActor, rfq_id: PathId, data: JSONBody[InvitationAnswerIn]) -> None:
+        await service.respond_to_invitation(conn, actor, rfq_id, accept=data.accept, reason=data.reason)
+
+    @put(
+        "/{rfq_id:int}/bid",
+        summary="Submit your quote or bid (a new version each time; signed receipt)",
+        description="Accepted only if it reaches the database before the deadline (half-open: at the deadline "
+        "instant is late). Send `Idempotency-Key` to retry safely.",
+        status_code=201,
+    )
+    async def submit(
+        self,
+        conn: Tx,
+        actor: CurrentActor,
+        state: State,
+        rfq_id: PathId,
+        data: JSONBody[BidIn],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Receipt:
+        return await bids.submit_bid(
+            conn, actor, rfq_id, data, settings=state.settings, idempotency_key=idempotency_key
+        )
+
+    @get("/{rfq_id:int}/bid", summary="Your own bid with all its versions")
+    async def own(self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId) -> OwnBidOut:
+        bid, versions = await bids.own_bid(conn, actor, rfq_id, settings=state.settings)
+        return OwnBidOut.from_records(bid, versions)
+
+    @post("/{rfq_id:int}/bid/withdraw", summary="Withdraw your bid before the deadline", status_code=200)
+    async def withdraw(self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId) -> dict[str, str]:
+        bid = await bids.withdraw_bid(conn, actor, rfq_id, settings=state.settings)
+        return {"status": bid.status}
+
+    @post("/{rfq_id:int}/bid/reconfirm", summary="Re-confirm your unchanged bid after an amendment", status_code=201)
+    async def reconfirm(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, idempotency_key: IdempotencyKey = None
+    ) -> Receipt:
+        return await bids.reconfirm_bid(conn, actor, rfq_id, settings=state.settings, idempotency_key=idempotency_key)

@@ -1,0 +1,209 @@
+"""Evaluation and award: scores for the buyer's own criteria, and the award per line, lot or whole.
+
+An award is one decision per RFQ (``award_one_per_rfq``): two concurrent awards produce exactly one
+winner, the other gets 409. Prices and quantities are locked into ``award_line`` from the bid version the
+award was made against; ordering (issue 7) turns award lines into orders after the standstill.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import asyncpg
+import msgspec
+
+from marketplace.core.actor import Actor
+from marketplace.core.db import Connection
+from marketplace.core.errors import Conflict, FieldErrors, Forbidden, NotFound, RuleViolation
+from marketplace.core.money import line_total_minor
+from marketplace.core.notifications import notify
+from marketplace.settings import Settings
+from rfq import repository as repo
+from rfq import rules
+from rfq.bids import opened_bids
+from rfq.commands import AwardIn
+from rfq.models import Award, AwardLine, OpenedBid, Rfq, Status
+from rfq.service import VENDOR_AUDIENCE, _apply, get_own
+
+AWARD_ROLES = ("approver", "admin")
+
+
+async def set_scores(
+    conn: Connection, actor: Actor, rfq_id: int, bid_id: int, scores: dict[str, int]
+) -> dict[int, dict[str, int]]:
+    """The buyer's 0-100 scores of one bid on the criteria that are not computed (tenders, after opening)."""
+    rfq = await get_own(conn, actor, rfq_id)
+    if not actor.has_any("buyer", "approver", "admin"):
+        raise Forbidden("rfq.role_required", "Your role may not score offers.")
+    if rfq.status not in (Status.CLOSED, Status.EVALUATED):
+        raise RuleViolation("rfq.not_in_evaluation", "Offers are scored after the deadline and before the award.")
+    if await repo.get_bid_of_rfq(conn, bid_id, rfq.id) is None:
+        raise NotFound("rfq.bid_not_found", "No such offer on this request.")
+    manual = {c.code for c in rfq.criteria if c.code not in rules.FORMULA_CRITERIA}
+    errors = {f"scores.{code}": "Not a scored criterion of this tender." for code in scores if code not in manual}
+    errors.update({f"scores.{code}": "A score is 0 to 100." for code, v in scores.items() if not 0 <= v <= 100})
+    if errors:
+        raise FieldErrors(errors, code="rfq.invalid")
+    for code, value in scores.items():
+        await repo.set_score(conn, bid_id, code, value, actor.user_id)
+    return await repo.list_scores(conn, rfq.id)
+
+
+def _today(rfq: Rfq, now: object) -> object:
+    try:
+        zone = ZoneInfo(rfq.buyer_time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return now.astimezone(zone).date()  # type: ignore[attr-defined]
+
+
+async def award(conn: Connection, actor: Actor, rfq_id: int, cmd: AwardIn, *, settings: Settings) -> Award:
+    """Award lines (split between vendors if wanted) against the live, valid bid versions.
+
+    Only approvers and admins award, only after evaluation; a bid that answers an older revision, or whose
+    validity has ended (in the buyer's zone), cannot be accepted.
+    """
+    rfq = await get_own(conn, actor, rfq_id, lock=True)
+    if not actor.has_any(*AWARD_ROLES):
+        raise Forbidden("rfq.role_required", "Only approvers and admins award.")
+    if rfq.status in (Status.DRAFT, Status.PENDING_APPROVAL, Status.APPROVED, Status.PUBLISHED, Status.CLOSED):
+        raise RuleViolation("rfq.not_evaluated", "Evaluate the offers (after the deadline) before awarding.")
+    if rfq.status == Status.AWARDED:
+        raise Conflict("rfq.already_awarded", "This request has already been awarded.")
+    if rfq.status != Status.EVALUATED:
+        raise RuleViolation("rfq.not_evaluated", f"A {rfq.status} request cannot be awarded.")
+    lines = {ln.id: ln for ln in await repo.list_lines(conn, rfq.id) if ln.removed_in is None}
+    bids = {b.bid.id: b for b in await opened_bids(conn, rfq, settings=settings)}
+    today = _today(rfq, await repo.clock(conn))
+    errors: dict[str, str] = {}
+    locked: list[dict[str, object]] = []
+    split: dict[int, list[int]] = {}
+    for i, entry in enumerate(cmd.lines):
+        opened: OpenedBid | None = bids.get(entry.bid_id)
+        line = lines.get(entry.line_id)
+        if line is None:
+            errors[f"lines[{i}].line_id"] = "Not a line of this request."
+            continue
+        if opened is None:
+            errors[f"lines[{i}].bid_id"] = "No such offer on this request."
+            continue
+        if not opened.valid_for_revision:
+            errors[f"lines[{i}].bid_id"] = (
+                "This offer answers an earlier version of the request and was not re-confirmed."
+            )
+            continue
+        if rules.quote_expired(opened.content.valid_until, today):  # type: ignore[arg-type]
+            errors[f"lines[{i}].bid_id"] = f"This offer was valid until {opened.content.valid_until}."
+            continue
+        offer = next((ol for ol in opened.content.lines if ol.line_id == line.id), None)
+        if offer is None:
+            errors[f"lines[{i}].bid_id"] = "This vendor made no offer for this line."
+            continue
+        split.setdefault(line.id, []).append(entry.quantity)
+        locked.append(
+            {
+                "line_id": line.id,
+                "bid_id": opened.bid.id,
+                "vendor_id": opened.bid.vendor_id,
+                "bid_version": opened.version,
+                "quantity": entry.quantity,
+                "unit_price_minor": offer.unit_price_minor,
+                "price_basis": offer.price_basis,
+                "line_total_minor": line_total_minor(entry.quantity, offer.unit_price_minor, offer.price_basis),
+                "lead_time_days": offer.lead_time_days,
+            }
+        )
+    errors.update(rules.check_award_split({lid: ln.quantity for lid, ln in lines.items()}, split))
+    if errors:
+        raise FieldErrors(errors, code="rfq.invalid_award")
+    evaluation = {
+        "bids": {str(b.bid.id): {"vendor": b.vendor_name, "version": b.version} for b in bids.values()},
+    }
+    try:
+        async with conn.transaction():  # a savepoint: the unique award per RFQ decides concurrent awards
+            created = await repo.insert_award(
+                conn,
+                rfq.id,
+                justification=cmd.justification,
+                decided_by=actor.user_id,
+                standstill_hours=rfq.rules.standstill_hours,
+                evaluation=evaluation,
+            )
+    except asyncpg.UniqueViolationError:
+        raise Conflict("rfq.already_awarded", "This request has already been awarded.") from None
+    await repo.insert_award_lines(conn, created["id"], rfq.id, rfq.currency, locked)
+    awarded = await _apply(
+        conn,
+        rfq,
+        Status.AWARDED,
+        user_id=actor.user_id,
+        role="approver" if actor.has_any("approver") else "admin",
+        reason=cmd.justification,
+        settings=settings,
+    )
+    await _tell_outcome(conn, awarded, bids, locked, settings=settings)
+    result = await get_award(conn, actor, rfq.id)
+    return result
+
+
+async def _tell_outcome(
+    conn: Connection, rfq: Rfq, bids: dict[int, OpenedBid], locked: list[dict[str, object]], *, settings: Settings
+) -> None:
+    """Winners learn their lines; others learn they lost, with their own rank by total (never others' prices)."""
+    winners = {int(str(entry["vendor_id"])) for entry in locked}
+    totals = sorted(
+        (
+            (sum(line_total_minor(1, ol.unit_price_minor, ol.price_basis) for ol in b.content.lines), b.bid.vendor_id)
+            for b in bids.values()
+        ),
+    )
+    ranks = {vendor: position for position, (_, vendor) in enumerate(totals, start=1)}
+    for opened in bids.values():
+        vendor = opened.bid.vendor_id
+        if vendor in winners:
+            subject, body, kind = (
+                f"Awarded: {rfq.title}",
+                f"Your offer for '{rfq.title}' was awarded "
+                "(see the lines on the request page). The award becomes final after the "
+                "standstill period.",
+                "rfq.awarded",
+            )
+        else:
+            subject, body, kind = (
+                f"Not awarded: {rfq.title}",
+                f"Your offer for '{rfq.title}' was not awarded. "
+                f"Your rank: {ranks.get(vendor, len(ranks))} of {len(ranks)}.",
+                "rfq.lost",
+            )
+        await notify(
+            conn,
+            company_id=vendor,
+            roles=VENDOR_AUDIENCE,
+            kind=kind,
+            subject=subject,
+            body=body,
+            link=f"/vendor/rfqs/{rfq.id}",
+            dedupe_key=f"rfq:{rfq.id}:outcome",
+            base_url=settings.public_base_url,
+        )
+
+
+async def get_award(conn: Connection, actor: Actor, rfq_id: int) -> Award:
+    rfq = await get_own(conn, actor, rfq_id)
+    found = await repo.get_award(conn, rfq.id)
+    if found is None:
+        raise NotFound("rfq.award_not_found", "This request has not been awarded.")
+    return Award(
+        id=found["id"],
+        rfq_id=found["rfq_id"],
+        justification=found["justification"],
+        decided_by=found["decided_by"],
+        decided_at=found["decided_at"],
+        final_at=found["final_at"],
+        evaluation=found["evaluation"],
+        lines=[AwardLine(**ln) for ln in found["lines"]],
+    )
+
+
+def award_from(found: dict[str, object]) -> Award:
+    return msgspec.convert(found, Award)

@@ -1,0 +1,255 @@
+"""JSON API shapes of RFQs and tenders. Vendors get ``VendorRfqOut``: public fields only, never other bids."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+import msgspec
+
+from rfq.models import (
+    Bid,
+    BidContent,
+    BidVersion,
+    Criterion,
+    HistoryEntry,
+    Invitation,
+    Line,
+    Lot,
+    ProcedureRules,
+    Rfq,
+)
+from rfq.service import RfqDetail
+
+
+class LineOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    position: int
+    lot_id: int | None
+    product_id: int | None
+    description: str
+    quantity: int
+    unit: str
+    required_by: date | None
+    delivery_address_id: int | None
+    target_price_minor: int | None
+    target_price_basis: int
+    removed: bool
+
+    @classmethod
+    def from_record(cls, ln: Line) -> LineOut:
+        return cls(
+            id=ln.id,
+            position=ln.position,
+            lot_id=ln.lot_id,
+            product_id=ln.product_id,
+            description=ln.description,
+            quantity=ln.quantity,
+            unit=ln.unit,
+            required_by=ln.required_by,
+            delivery_address_id=ln.delivery_address_id,
+            target_price_minor=ln.target_price_minor,
+            target_price_basis=ln.target_price_basis,
+            removed=ln.removed_in is not None,
+        )
+
+
+class RfqOut(msgspec.Struct, frozen=True, kw_only=True):
+    """An RFQ as its buyer company sees it."""
+
+    id: int
+    kind: str
+    title: str
+    description: str
+    currency: str
+    visibility: str
+    category_ids: list[int]
+    status: str
+    status_reason: str | None
+    revision: int
+    closes_at: datetime
+    questions_close_at: datetime
+    buyer_time_zone: str
+    bafo_closes_at: datetime | None
+    rules: ProcedureRules
+    criteria: list[Criterion]
+    version: int
+    published_at: datetime | None
+    created_at: datetime
+    lots: list[Lot]
+    lines: list[LineOut]
+
+    @classmethod
+    def from_detail(cls, d: RfqDetail) -> RfqOut:
+        r = d.rfq
+        return cls(
+            id=r.id,
+            kind=r.kind,
+            title=r.title,
+            description=r.description,
+            currency=r.currency,
+            visibility=r.visibility,
+            category_ids=r.category_ids,
+            status=r.status,
+            status_reason=r.status_reason,
+            revision=r.revision,
+            closes_at=r.closes_at,
+            questions_close_at=r.questions_close_at,
+            buyer_time_zone=r.buyer_time_zone,
+            bafo_closes_at=r.bafo_closes_at,
+            rules=r.rules,
+            criteria=r.criteria,
+            version=r.version,
+            published_at=r.published_at,
+            created_at=r.created_at,
+            lots=d.lots,
+            lines=[LineOut.from_record(ln) for ln in d.lines],
+        )
+
+
+class RfqSummaryOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    title: str
+    status: str
+    closes_at: datetime
+    currency: str
+
+    @classmethod
+    def from_record(cls, r: Rfq) -> RfqSummaryOut:
+        return cls(id=r.id, kind=r.kind, title=r.title, status=r.status, closes_at=r.closes_at, currency=r.currency)
+
+
+class VendorRfqOut(msgspec.Struct, frozen=True, kw_only=True):
+    """An RFQ as a vendor sees it: what is asked, by when, under which rules and criteria."""
+
+    id: int
+    kind: str
+    title: str
+    description: str
+    currency: str
+    status: str
+    revision: int
+    closes_at: datetime
+    questions_close_at: datetime
+    buyer_time_zone: str
+    bafo_closes_at: datetime | None
+    rules: ProcedureRules
+    criteria: list[Criterion]
+    lots: list[Lot]
+    lines: list[LineOut]
+
+    @classmethod
+    def from_detail(cls, d: RfqDetail) -> VendorRfqOut:
+        r = d.rfq
+        return cls(
+            id=r.id,
+            kind=r.kind,
+            title=r.title,
+            description=r.description,
+            currency=r.currency,
+            status=r.status,
+            revision=r.revision,
+            closes_at=r.closes_at,
+            questions_close_at=r.questions_close_at,
+            buyer_time_zone=r.buyer_time_zone,
+            bafo_closes_at=r.bafo_closes_at,
+            rules=r.rules,
+            criteria=r.criteria,
+            lots=d.lots,
+            lines=[LineOut.from_record(ln) for ln in d.lines if ln.removed_in is None],
+        )
+
+
+class InboxItemOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    kind: str
+    title: str
+    status: str
+    closes_at: datetime
+    invitation: str | None
+    bid_status: str | None
+
+
+class TransitionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    to: Literal[
+        "pending_approval", "approved", "draft", "published", "evaluated", "unsuccessful", "cancelled", "closed"
+    ]
+    reason: str | None = msgspec.field(default=None)
+
+
+class InvitationAnswerIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    accept: bool
+    reason: str | None = None
+
+
+class BidVersionOut(msgspec.Struct, frozen=True, kw_only=True):
+    version: int
+    author: str
+    round: int
+    rfq_revision: int
+    submitted_at: datetime
+    content_sha256: str
+    note: str | None
+    content: BidContent | None
+    target_prices: dict[str, int] | None
+
+    @classmethod
+    def from_record(cls, v: BidVersion) -> BidVersionOut:
+        return cls(
+            version=v.version,
+            author=v.author,
+            round=v.round,
+            rfq_revision=v.rfq_revision,
+            submitted_at=v.submitted_at,
+            content_sha256=v.content_sha256,
+            note=v.note,
+            content=v.content,
+            target_prices=v.target_prices,
+        )
+
+
+class OwnBidOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    status: str
+    rfq_revision: int
+    turn: str
+    round: int
+    respond_by: datetime | None
+    shortlisted: bool
+    versions: list[BidVersionOut]
+
+    @classmethod
+    def from_records(cls, bid: Bid, versions: list[BidVersion]) -> OwnBidOut:
+        return cls(
+            id=bid.id,
+            status=bid.status,
+            rfq_revision=bid.rfq_revision,
+            turn=bid.turn,
+            round=bid.round,
+            respond_by=bid.respond_by,
+            shortlisted=bid.shortlisted,
+            versions=[BidVersionOut.from_record(v) for v in versions],
+        )
+
+
+class OpenedBidOut(msgspec.Struct, frozen=True, kw_only=True):
+    bid_id: int
+    vendor_id: int
+    vendor_name: str
+    status: str
+    version: int
+    submitted_at: datetime
+    valid_for_revision: bool
+    turn: str
+    round: int
+    content: BidContent
+
+
+class RfqHistoryOut(msgspec.Struct, frozen=True, kw_only=True):
+    invitations: list[Invitation]
+    history: list[HistoryEntry]
+
+
+class ScoresIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    scores: dict[str, int]
