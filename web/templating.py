@@ -37,6 +37,14 @@ def money(minor: int | None, currency: str | None) -> str:
     return format_currency(Decimal(minor).scaleb(-digits), currency, locale="en_GB")
 
 
+def hundredths(value: int | None) -> str:
+    """An integer count of hundredths (scores, percentages) with two decimals, exactly: 8533 → "85.33"."""
+    if value is None:
+        return "—"
+    sign, value = ("-", -value) if value < 0 else ("", value)
+    return f"{sign}{value // 100:,}.{value % 100:02d}"
+
+
 def highlight(text: str) -> Markup:
     """Search matches (between \\x02 and \\x03, see search.query) as <mark>, everything else escaped."""
     safe = str(escape(text)).replace("\x02", "<mark>").replace("\x03", "</mark>")
@@ -54,4 +62,5 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     env.filters["localtime"] = localtime
     env.filters["money"] = money
     env.filters["highlight"] = highlight
+    env.filters["hundredths"] = hundredths
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))
