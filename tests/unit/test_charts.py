@@ -20,7 +20,6 @@ from web.charts import (
     daily_chart,
     nice_ceiling,
 )
-from web.templating import hundredths
 
 
 def test_nice_ceiling_rounds_up_to_one_two_or_five_times_a_power_of_ten() -> None:
@@ -85,9 +84,3 @@ def test_labelled_bars_scale_to_a_round_axis_one_row_each_in_the_order_given() -
     empty = bar_chart([])
     assert empty.bars == []
     assert [t.label for t in empty.ticks] == ["0", "1"]
-
-
-def test_hundredths_are_shown_with_two_decimals_exactly() -> None:
-    assert [hundredths(v) for v in (0, 5, 8533, 10000, 123456, -250, None)] == [
-        "0.00", "0.05", "85.33", "100.00", "1,234.56", "-2.50", "—",
-    ]  # fmt: skip
