@@ -25,6 +25,7 @@ from marketplace.core.logging import configure_logging, request_id_middleware
 from marketplace.health import health, ready
 from marketplace.http_errors import make_exception_handlers
 from marketplace.settings import Settings
+from rfq import errors as rfq_errors
 from search.client import create_search_client
 from search.query import Price, SearchService
 from vendors.storefront import buyer_prices
@@ -33,7 +34,7 @@ from web.routes import web_router
 from web.templating import STATIC_DIR, template_config
 
 # Constraint name → domain error, merged from the domains as they define them (core/errors.py).
-CONSTRAINT_ERRORS: ConstraintErrors = {**accounts_errors.CONSTRAINT_ERRORS}
+CONSTRAINT_ERRORS: ConstraintErrors = {**accounts_errors.CONSTRAINT_ERRORS, **rfq_errors.CONSTRAINT_ERRORS}
 
 
 @dataclasses.dataclass

@@ -22,7 +22,16 @@ from rfq import sealing
 from rfq.commands import BafoIn, BidIn, BidLineIn, RevisionRequestIn
 from rfq.models import Bid, BidContent, BidLine, BidStatus, BidVersion, OpenedBid, Receipt, Rfq, Status
 from rfq.rules import DeadlinePassed
-from rfq.service import VENDOR_AUDIENCE, _when, get_own, get_visible, require_vendor_role, require_verified, vendor_of
+from rfq.service import (
+    VENDOR_AUDIENCE,
+    _when,
+    close_if_due,
+    get_own,
+    get_visible,
+    require_vendor_role,
+    require_verified,
+    vendor_of,
+)
 
 
 def _late(rfq: Rfq, deadline: datetime) -> DeadlinePassed:
@@ -285,7 +294,7 @@ async def request_revision(
     The request is itself an immutable version (author ``buyer``) with the target prices; the turn passes
     to the vendor, who alone may then change the offer.
     """
-    rfq = await get_own(conn, actor, rfq_id, lock=True)
+    rfq = await close_if_due(conn, await get_own(conn, actor, rfq_id, lock=True), settings=settings)
     if not actor.has_any("buyer", "admin"):
         raise Forbidden("rfq.role_required", "Only buyers negotiate offers.")
     if rfq.status not in (Status.CLOSED, Status.EVALUATED):
@@ -350,7 +359,7 @@ async def _reopen_for_negotiation(conn: Connection, actor: Actor, rfq: Rfq, *, s
 
 async def start_bafo(conn: Connection, actor: Actor, rfq_id: int, cmd: BafoIn, *, settings: Settings) -> Rfq:
     """Tenders: a best-and-final-offer round for a shortlist, sealed until its own deadline."""
-    rfq = await get_own(conn, actor, rfq_id, lock=True)
+    rfq = await close_if_due(conn, await get_own(conn, actor, rfq_id, lock=True), settings=settings)
     if not actor.has_any("buyer", "admin"):
         raise Forbidden("rfq.role_required", "Only buyers run a best-and-final-offer round.")
     if not rfq.rules.bafo:

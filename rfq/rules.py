@@ -25,15 +25,15 @@ def transition(source: Status, target: Status, roles: Iterable[str], *, approval
     allowed = allowed_roles(source, target)
     if not allowed:
         raise InvalidTransition("rfq.invalid_transition", f"An RFQ cannot go from {source} to {target}.")
-    if source == Status.DRAFT and target == Status.PUBLISHED and approval_required:
-        raise InvalidTransition(
-            "rfq.approval_required", "Your company requires an approver's approval before publishing."
-        )
     held = [r for r in roles if r in allowed]
     if not held:
         raise Forbidden(
             "rfq.role_required",
             f"Moving an RFQ from {source} to {target} needs one of the roles: {', '.join(sorted(allowed))}.",
+        )
+    if source == Status.DRAFT and target == Status.PUBLISHED and approval_required:
+        raise InvalidTransition(
+            "rfq.approval_required", "Your company requires an approver's approval before publishing."
         )
     # Prefer a person's role over the clock's in the history, and the most specific one.
     order = ("approver", "buyer", "requester", "admin", "viewer", SYSTEM)
