@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,7 +13,15 @@ import httpx
 from marketplace.core.db import Connection
 from tests.support.accounts import sign_in
 from tests.support.html import table_rows
-from tests.support.rfq import Party, buyer_party, pass_deadline, published_rfq, submit, vendor_party
+from tests.support.rfq import (
+    Party,
+    buyer_party,
+    freeze_clock,
+    pass_deadline,
+    published_rfq,
+    submit,
+    vendor_party,
+)
 
 CRITERIA = [
     {"code": "price", "label": "Price", "weight": 70},
@@ -130,3 +139,30 @@ async def test_another_company_cannot_see_the_comparison(client: httpx.AsyncClie
     await sign_in(client, stranger.company.emails["buyer"])
     assert (await client.get(f"/buyer/rfqs/{tender['id']}/compare")).status_code == 404
     assert (await client.get(f"/buyer/rfqs/{tender['id']}/compare.csv")).status_code == 404
+
+
+async def test_rfq_quotes_compare_as_they_arrive_and_an_expired_quote_wins_nothing(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    buyer = await buyer_party(conn)
+    short, long = await vendor_party(conn, name="Short Validity"), await vendor_party(conn, name="Long Validity")
+    rfq = await published_rfq(client, buyer, [short, long])
+    assert (await submit(client, short, rfq, price=500, valid_days=1)).status_code == 201
+    assert (await submit(client, long, rfq, price=900, valid_days=60)).status_code == 201
+    await sign_in(client, buyer.company.emails["viewer"])
+
+    open_page = await client.get(f"/buyer/rfqs/{rfq['id']}/compare")
+    assert open_page.status_code == 200
+    assert vendor_order(open_page.text) == ["Short Validity", "Long Validity"]  # visible before the deadline
+    assert "Best value" in table_rows(open_page.text, "comparison-table")[1][1]
+    assert "Total landed cost per vendor" in open_page.text  # plain RFQs chart the cost
+
+    await freeze_clock(conn, datetime.fromisoformat(rfq["closes_at"]) + timedelta(days=3))
+    later = await client.get(f"/buyer/rfqs/{rfq['id']}/compare")
+    rows = table_rows(later.text, "comparison-table")
+    assert "Expired" in rows[0][1]
+    assert "Best value" not in rows[1][1]
+    assert "Best value" in rows[1][2]
+    scores = {r[1].split(" The quote")[0]: r for r in table_rows(later.text, "scores")[1:]}
+    assert scores["Long Validity"][0] == "#1"
+    assert "The quote expired on" in scores["Short Validity"][1]
