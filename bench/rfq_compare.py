@@ -5,7 +5,7 @@ per vendor: sealed, encrypted at rest) in the benchmark's own database (``<db>_b
 transaction that is rolled back at the end; the referee clock is then frozen one second after the
 deadline, so every measured request opens (decrypts) the 20 bids itself.
 
-Measured, each ``RUNS`` times after ``WARMUP`` runs, p50 and p95:
+Measured in ``ROUNDS`` alternating rounds of ``RUNS`` runs each (after ``WARMUP`` runs), p50 and p95:
 
 - **baseline**: rendering a table of the same size (200 × 20 cells of the same fields) from plain,
   pre-built dicts with the same Jinja environment: the cost of the markup alone, no evaluation;
@@ -46,7 +46,10 @@ from web.templating import money, template_config
 
 LINES = 200
 VENDORS = 20
-RUNS = 30
+ROUNDS = 3
+RUNS = 20
+"""Per round and measurement; the rounds alternate the four measurements, so load from other processes on
+a shared machine falls on all of them alike."""
 WARMUP = 3
 TARGET_MS = 300.0
 
@@ -133,14 +136,17 @@ async def _build(conn: Connection, settings: Settings) -> tuple[Company, Actor, 
     return buyer, buyer_actor, rfq.id
 
 
-async def _time(fn: Callable[[], Awaitable[object]]) -> list[float]:
-    for _ in range(WARMUP):
-        await fn()
-    samples = []
-    for _ in range(RUNS):
-        started = time.perf_counter()
-        await fn()
-        samples.append(time.perf_counter() - started)
+async def _measure(measurements: dict[str, Callable[[], Awaitable[object]]]) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in measurements}
+    for fn in measurements.values():
+        for _ in range(WARMUP):
+            await fn()
+    for _ in range(ROUNDS):
+        for name, fn in measurements.items():
+            for _ in range(RUNS):
+                started = time.perf_counter()
+                await fn()
+                samples[name].append(time.perf_counter() - started)
     return samples
 
 
@@ -220,12 +226,14 @@ async def main() -> None:
                 return r
 
             page = await get_page()
-            results = {
-                "baseline: plain dicts, same table": await _time(baseline),
-                "evaluate + render table": await _time(evaluate_and_render),
-                "service: comparison()": await _time(service_call),
-                "GET /buyer/rfqs/{id}/compare": await _time(get_page),
-            }
+            results = await _measure(
+                {
+                    "baseline: plain dicts, same table": baseline,
+                    "evaluate + render table": evaluate_and_render,
+                    "service: comparison()": service_call,
+                    "GET /buyer/rfqs/{id}/compare": get_page,
+                }
+            )
     finally:
         await outer.rollback()
         await conn.close()
@@ -236,7 +244,7 @@ async def main() -> None:
         [name, ms(percentile(s, 50)), ms(percentile(s, 95)), round(percentile(s, 50) / base_p50, 1)]
         for name, s in results.items()
     ]
-    print(f"{LINES} lines × {VENDORS} vendors (sealed tender, {RUNS} runs each after {WARMUP} warm-up runs)")
+    print(f"{LINES} lines × {VENDORS} vendors (sealed tender), {ROUNDS} alternating rounds × {RUNS} runs each")
     print_table(["what", "p50 ms", "p95 ms", "× baseline p50"], rows)
     full = results["GET /buyer/rfqs/{id}/compare"]
     print_report(
@@ -250,5 +258,6 @@ async def main() -> None:
             "target_p95_ms": TARGET_MS,
             "meets_target": ms(percentile(full, 95)) < TARGET_MS,
             "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
+            "load_average": [round(x, 1) for x in os.getloadavg()],
         }
     )
