@@ -41,6 +41,11 @@ def sort_link(rfq_id: int, key: SortKey, *, current: SortKey, descending: bool) 
     return f"/buyer/rfqs/{rfq_id}/compare?" + urlencode({"sort": key, "order": "desc" if flip else "asc"})
 
 
+def _points(value: int) -> str:
+    """An axis label in points from hundredths: whole points without decimals."""
+    return f"{value // 100}" if value % 100 == 0 else hundredths(value)
+
+
 def chart_of(found: RfqComparison) -> tuple[BarChart, str] | None:
     """Tenders with ranked offers: the weighted score per vendor; otherwise the total landed cost."""
     evaluation = found.evaluation
@@ -58,7 +63,7 @@ def chart_of(found: RfqComparison) -> tuple[BarChart, str] | None:
             )
             for s in ranked
         ]
-        return bar_chart(items, tick_label=hundredths), "Weighted score per vendor (ranked offers)"
+        return bar_chart(items, tick_label=_points), "Weighted score per vendor (ranked offers)"
     cheapest = min((v.landed_total_minor for v in vendors if v.competes), default=None)
     currency = found.rfq.currency
     items = [
