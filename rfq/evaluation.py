@@ -215,16 +215,15 @@ def build_comparison(
     """
     current = sorted((line for line in lines if line.removed_in is None), key=lambda line: (line.position, line.id))
     shown = sorted((b for b in bids if b.bid.status != BidStatus.WITHDRAWN), key=lambda b: b.bid.id)
-    line_ids = {line.id for line in current}
+    quantities = {line.id: line.quantity for line in current}
 
     offers: list[dict[int, Cell]] = []
     for b in shown:
         expired = quote_expired(b.content.valid_until, today)
         eligible = _eligible(b, expired)
         by_line: dict[int, Cell] = {}
-        quantities = {line.id: line.quantity for line in current}
         for bl in b.content.lines:
-            if bl.line_id not in line_ids or bl.line_id in by_line:
+            if bl.line_id not in quantities or bl.line_id in by_line:
                 continue  # a line removed since, or offered twice (the first offer counts)
             landed = landed_quantity(quantities[bl.line_id], moq=bl.moq, pack_size=bl.pack_size)
             by_line[bl.line_id] = Cell(
