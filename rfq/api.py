@@ -11,7 +11,6 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from rfq import awards, bids, service
-from rfq import repository as repo
 from rfq.commands import AwardIn, BafoIn, BidIn, InviteIn, RevisionRequestIn, RfqIn
 from rfq.models import Award, Invitation, Receipt, Status
 from rfq.schemas import (
@@ -57,9 +56,7 @@ class RfqController(Controller):
     async def list_rfqs(
         self, conn: Tx, actor: CurrentActor, status: FromQuery[Status | None] = None, page: Page = 1
     ) -> list[RfqSummaryOut]:
-        found, _ = await repo.list_for_buyer(
-            conn, buyer_id=service.buyer_of(actor), status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-        )
+        found, _ = await service.list_own(conn, actor, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         return [RfqSummaryOut.from_record(r) for r in found]
 
     @get("/{rfq_id:int}", summary="One of your RFQs with lots and lines")
@@ -92,10 +89,8 @@ class RfqController(Controller):
 
     @get("/{rfq_id:int}/history", summary="Status history and invitations")
     async def history(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> RfqHistoryOut:
-        current = await service.get_own(conn, actor, rfq_id)
-        return RfqHistoryOut(
-            invitations=await repo.list_invitations(conn, current.id), history=await repo.list_history(conn, current.id)
-        )
+        record = await service.record_of(conn, actor, rfq_id)
+        return RfqHistoryOut(invitations=record.invitations, history=record.history)
 
     @post("/{rfq_id:int}/invitations", summary="Invite vendor companies or suppliers by email", status_code=200)
     async def invite(
@@ -172,24 +167,20 @@ class VendorRfqController(Controller):
     async def inbox(
         self, conn: Tx, actor: CurrentActor, open_only: FromQuery[bool] = False, page: Page = 1
     ) -> list[InboxItemOut]:
-        found, _ = await repo.list_for_vendor(
-            conn,
-            vendor_id=service.vendor_of(actor),
-            open_only=open_only,
-            limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+        found, _ = await service.list_inbox(
+            conn, actor, open_only=open_only, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
         )
         return [
             InboxItemOut(
-                id=r.id,
-                kind=r.kind,
-                title=r.title,
-                status=r.status,
-                closes_at=r.closes_at,
-                invitation=inv,
-                bid_status=bid,
+                id=i.rfq.id,
+                kind=i.rfq.kind,
+                title=i.rfq.title,
+                status=i.rfq.status,
+                closes_at=i.rfq.closes_at,
+                invitation=i.invitation,
+                bid_status=i.bid_status,
             )
-            for r, inv, bid in found
+            for i in found
         ]
 
     @get("/{rfq_id:int}", summary="One request as vendors see it")

@@ -29,6 +29,7 @@ from rfq.models import (
     SYSTEM,
     UNPUBLISHED,
     Criterion,
+    HistoryEntry,
     Invitation,
     Kind,
     Line,
@@ -484,3 +485,48 @@ async def _announce(conn: Connection, before: Rfq, after: Rfq, *, reason: str | 
             subject=f"Request {target}: {after.title}",
             body=f"'{after.title}' was {target}." + (f" Reason: {reason}" if reason else ""),
         )
+
+
+# --- reads for the pages (the JSON API reads the repository the same way) ------------------------------
+class InboxItem(msgspec.Struct, frozen=True, kw_only=True):
+    rfq: Rfq
+    invitation: str | None
+    """This vendor's invitation status, None for a public request."""
+    bid_status: str | None
+
+
+async def list_own(
+    conn: Connection, actor: Actor, *, status: Status | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[Rfq], int]:
+    """The buyer company's RFQs, newest first, with the total."""
+    return await repo.list_for_buyer(conn, buyer_id=buyer_of(actor), status=status, limit=limit, offset=offset)
+
+
+async def list_inbox(
+    conn: Connection, actor: Actor, *, open_only: bool = False, limit: int = 50, offset: int = 0
+) -> tuple[list[InboxItem], int]:
+    """What a vendor may answer: invitations and public requests in its categories, soonest deadline first."""
+    found, total = await repo.list_for_vendor(
+        conn, vendor_id=vendor_of(actor), open_only=open_only, limit=limit, offset=offset
+    )
+    return [InboxItem(rfq=r, invitation=inv, bid_status=bid) for r, inv, bid in found], total
+
+
+class RfqRecord(msgspec.Struct, frozen=True, kw_only=True):
+    invitations: list[Invitation]
+    history: list[HistoryEntry]
+
+
+async def record_of(conn: Connection, actor: Actor, rfq_id: int) -> RfqRecord:
+    """Invitations and status history of one of the buyer's RFQs; raises ``NotFound`` for anything else."""
+    current = await get_own(conn, actor, rfq_id)
+    return RfqRecord(
+        invitations=await repo.list_invitations(conn, current.id), history=await repo.list_history(conn, current.id)
+    )
+
+
+async def own_invitation(conn: Connection, actor: Actor, rfq_id: int) -> Invitation | None:
+    """The vendor's own invitation to a visible RFQ (None: a public request it was not invited to)."""
+    current = await get_visible(conn, actor, rfq_id)
+    vendor_id = vendor_of(actor)
+    return next((i for i in await repo.list_invitations(conn, current.id) if i.vendor_id == vendor_id), None)

@@ -105,3 +105,40 @@ def render_form(
         status_code=status,
         headers={"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else None,  # type: ignore[union-attr]
     )
+
+
+def parse_nested(cmd_type: type[T], data: Mapping[str, Any]) -> T:
+    """Like ``parse`` for commands with lists of Structs: the error names the full path (``lines[0].quantity``),
+    which is also the name of the input in the form."""
+    try:
+        return msgspec.convert(data, cmd_type, strict=False)
+    except msgspec.ValidationError as exc:
+        reason, _, where = str(exc).partition(" - at `$.")
+        field = where.rstrip("`")
+        if "missing required field" in reason:
+            name = reason.rpartition("`")[0].rpartition("`")[2]
+            field = f"{field}.{name}" if field else name
+            reason = "This field is required."
+        raise FormErrors({field or "_form": _humane(reason)}) from None
+
+
+def minor_units(text: str, digits: int) -> int:
+    """A decimal amount typed in major units ("12.5", "1,234.50" is refused) as integer minor units.
+
+    Parsed from the string, never through a float; more decimals than the currency has are refused.
+    Raises ``ValueError`` with a message for the person.
+    """
+    value = text.strip().replace(",", ".")
+    if not value:
+        raise ValueError("Enter an amount like 12.50.")
+    whole, dot, fraction = value.partition(".")
+    if not whole:
+        whole = "0"
+    if not whole.isdigit() or (dot and not fraction.isdigit()) or not whole.isascii() or not fraction.isascii():
+        raise ValueError("Enter an amount like 12.50.")
+    if len(fraction) > digits:
+        raise ValueError(f"At most {digits} decimal place(s).")
+    if len(whole) > 13:
+        raise ValueError("Too large.")
+    minor: int = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
+    return minor

@@ -9,10 +9,12 @@ from marketplace.core.db import provide_transaction
 from marketplace.security import provide_optional_web_actor, provide_web_actor
 from web import auth, company
 from web.buyer import products, rfq_compare, search
+from web.buyer import rfqs as buyer_rfqs
 from web.home import home, status
 from web.operator import audit, categories, moderation, verification
 from web.operator import search as operator_search
 from web.vendor import catalog, editor, offers
+from web.vendor import rfqs as vendor_rfqs
 
 
 def web_router() -> Router:
@@ -34,6 +36,8 @@ def web_router() -> Router:
             *moderation.ROUTES,
             *categories.ROUTES,
             *operator_search.ROUTES,
+            *buyer_rfqs.ROUTES,
+            *vendor_rfqs.ROUTES,
         ],
         dependencies={
             "conn": Provide(provide_transaction),

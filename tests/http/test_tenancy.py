@@ -8,9 +8,11 @@ import re
 from datetime import date, timedelta
 
 import httpx
+import msgspec
 from litestar import Litestar
 
 from marketplace.core.db import Connection
+from rfq.models import PROCEDURES, Kind
 from tests.support.accounts import make_company, post_form, sign_in
 
 ROLES = ["admin", "buyer", "approver", "requester", "viewer", "catalog_manager", "sales"]
@@ -89,7 +91,20 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         "INSERT INTO pgqueuer (priority, status, entrypoint, payload, attempts)"
         " VALUES (0, 'failed', 'search.rebuild', convert_to('{}', 'UTF8'), 3) RETURNING id"
     )
+    rfq = await conn.fetchval(
+        "INSERT INTO rfq (buyer_id, created_by, kind, title, currency, status, rules, closes_at, questions_close_at)"
+        " VALUES ($1, $2, 'rfq', 'Secret sourcing', 'EUR', 'published', $3, now() + interval '5 days',"
+        " now() + interval '4 days') RETURNING id",
+        victim_company,
+        victim_user,
+        msgspec.to_builtins(PROCEDURES[Kind.RFQ]),
+    )
+    bid = await conn.fetchval(
+        "INSERT INTO bid (rfq_id, vendor_id, rfq_revision) VALUES ($1, $2, 1) RETURNING id", rfq, victim_company
+    )
     return {
+        "rfq_id": rfq,
+        "bid_id": bid,
         "synonym_id": synonym,
         "job_id": failed_job,
         "category_id": category,
@@ -105,6 +120,28 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         "variant_id": variant,
         "price_list_id": price_list,
     }
+
+
+SOON = "2031-01-01T10:00:00+00:00"
+RFQ_BODY = {"title": "Probe", "closes_at": SOON, "lines": [{"description": "x", "quantity": 1}]}
+RFQ_BODIES: dict[str, object] = {
+    "/api/v1/rfqs/{rfq_id:int}": RFQ_BODY,
+    "/api/v1/rfqs/{rfq_id:int}/transitions": {"to": "cancelled", "reason": "probe"},
+    "/api/v1/rfqs/{rfq_id:int}/invitations": {"vendor_ids": []},
+    "/api/v1/rfqs/{rfq_id:int}/bids/{bid_id:int}/revision-request": {"message": "probe", "respond_by": SOON},
+    "/api/v1/rfqs/{rfq_id:int}/bids/{bid_id:int}/scores": {"scores": {}},
+    "/api/v1/rfqs/{rfq_id:int}/bafo": {"bid_ids": [1], "closes_at": SOON},
+    "/api/v1/rfqs/{rfq_id:int}/award": {
+        "justification": "probe",
+        "lines": [{"line_id": 1, "bid_id": 1, "quantity": 1}],
+    },
+    "/api/v1/vendor/rfqs/{rfq_id:int}/invitation": {"accept": True},
+    "/api/v1/vendor/rfqs/{rfq_id:int}/bid": {
+        "lines": [{"line_id": 1, "unit_price_minor": 1, "lead_time_days": 1}],
+        "valid_until": "2031-02-01",
+    },
+}
+QUERIES = {"/api/v1/rfqs/{rfq_id:int}": "?version=1"}
 
 
 async def test_another_companys_objects_are_404_for_every_role(
@@ -149,9 +186,10 @@ async def _probe_as(role: str, client: httpx.AsyncClient, app_factory, conn: Con
         "/api/v1/catalog/price-lists/{price_list_id:int}/prices": [
             {"sku": "VICTIM-1-A", "prices": [{"min_qty": 1, "unit_price_minor": 1}]}
         ],
+        **RFQ_BODIES,
     }
     for method, path in routes:
-        url = ID_PARAM.sub(lambda m: str(ids[m.group(1)]), path)
+        url = ID_PARAM.sub(lambda m: str(ids[m.group(1)]), path) + QUERIES.get(path, "")
         if path.startswith("/api/"):
             headers = {"authorization": f"Bearer {admin_token}"} if admin_token else {}
             if not admin_token:
