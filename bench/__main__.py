@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bench import enqueue, freshness, imports, reindex, relevance, search_latency, typeahead
+from bench import enqueue, freshness, imports, reindex, relevance, rfq_compare, search_latency, typeahead
 
 BENCHMARKS = {
     "enqueue": enqueue.main,
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "search_latency": search_latency.main,
     "typeahead": typeahead.main,
     "freshness": freshness.main,
+    "rfq_compare": rfq_compare.main,
 }
 
 

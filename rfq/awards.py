@@ -7,8 +7,6 @@ award was made against; ordering (issue 7) turns award lines into orders after t
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import asyncpg
 import msgspec
 
@@ -22,6 +20,7 @@ from rfq import repository as repo
 from rfq import rules
 from rfq.bids import opened_bids
 from rfq.commands import AwardIn
+from rfq.evaluation import VendorScore, evaluate
 from rfq.models import Award, AwardLine, OpenedBid, Rfq, Status
 from rfq.service import VENDOR_AUDIENCE, _apply, get_own
 
@@ -49,14 +48,6 @@ async def set_scores(
     return await repo.list_scores(conn, rfq.id)
 
 
-def _today(rfq: Rfq, now: object) -> object:
-    try:
-        zone = ZoneInfo(rfq.buyer_time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()  # type: ignore[attr-defined]
-
-
 async def award(conn: Connection, actor: Actor, rfq_id: int, cmd: AwardIn, *, settings: Settings) -> Award:
     """Award lines (split between vendors if wanted) against the live, valid bid versions.
 
@@ -74,7 +65,7 @@ async def award(conn: Connection, actor: Actor, rfq_id: int, cmd: AwardIn, *, se
         raise RuleViolation("rfq.not_evaluated", f"A {rfq.status} request cannot be awarded.")
     lines = {ln.id: ln for ln in await repo.list_lines(conn, rfq.id) if ln.removed_in is None}
     bids = {b.bid.id: b for b in await opened_bids(conn, rfq, settings=settings)}
-    today = _today(rfq, await repo.clock(conn))
+    today = rules.buyer_today(rfq.buyer_time_zone, await repo.clock(conn))
     errors: dict[str, str] = {}
     locked: list[dict[str, object]] = []
     split: dict[int, list[int]] = {}
@@ -92,7 +83,7 @@ async def award(conn: Connection, actor: Actor, rfq_id: int, cmd: AwardIn, *, se
                 "This offer answers an earlier version of the request and was not re-confirmed."
             )
             continue
-        if rules.quote_expired(opened.content.valid_until, today):  # type: ignore[arg-type]
+        if rules.quote_expired(opened.content.valid_until, today):
             errors[f"lines[{i}].bid_id"] = f"This offer was valid until {opened.content.valid_until}."
             continue
         offer = next((ol for ol in opened.content.lines if ol.line_id == line.id), None)
@@ -100,24 +91,34 @@ async def award(conn: Connection, actor: Actor, rfq_id: int, cmd: AwardIn, *, se
             errors[f"lines[{i}].bid_id"] = "This vendor made no offer for this line."
             continue
         split.setdefault(line.id, []).append(entry.quantity)
+        # What will be ordered: at least the vendor's MOQ, in whole packs, as the comparison prices it.
+        quantity = rules.landed_quantity(entry.quantity, moq=offer.moq, pack_size=offer.pack_size)
         locked.append(
             {
                 "line_id": line.id,
                 "bid_id": opened.bid.id,
                 "vendor_id": opened.bid.vendor_id,
                 "bid_version": opened.version,
-                "quantity": entry.quantity,
+                "quantity": quantity,
                 "unit_price_minor": offer.unit_price_minor,
                 "price_basis": offer.price_basis,
-                "line_total_minor": line_total_minor(entry.quantity, offer.unit_price_minor, offer.price_basis),
+                "line_total_minor": line_total_minor(quantity, offer.unit_price_minor, offer.price_basis),
                 "lead_time_days": offer.lead_time_days,
             }
         )
     errors.update(rules.check_award_split({lid: ln.quantity for lid, ln in lines.items()}, split))
     if errors:
         raise FieldErrors(errors, code="rfq.invalid_award")
+    # The inputs and outputs of the evaluation are stored with the decision, so every vendor's rank can be
+    # recomputed later (criteria and weights were frozen at publication).
+    evaluated = evaluate(
+        rfq, list(lines.values()), list(bids.values()), today=today, manual_scores=await repo.list_scores(conn, rfq.id)
+    )
     evaluation = {
         "bids": {str(b.bid.id): {"vendor": b.vendor_name, "version": b.version} for b in bids.values()},
+        "criteria": msgspec.to_builtins(rfq.criteria),
+        "scores": msgspec.to_builtins(evaluated.scores),
+        "flags": msgspec.to_builtins(evaluated.flags),
     }
     try:
         async with conn.transaction():  # a savepoint: the unique award per RFQ decides concurrent awards
@@ -141,40 +142,42 @@ async def award(conn: Connection, actor: Actor, rfq_id: int, cmd: AwardIn, *, se
         reason=cmd.justification,
         settings=settings,
     )
-    await _tell_outcome(conn, awarded, bids, locked, settings=settings)
+    await _tell_outcome(conn, awarded, bids, locked, evaluated.scores, settings=settings)
     result = await get_award(conn, actor, rfq.id)
     return result
 
 
 async def _tell_outcome(
-    conn: Connection, rfq: Rfq, bids: dict[int, OpenedBid], locked: list[dict[str, object]], *, settings: Settings
+    conn: Connection,
+    rfq: Rfq,
+    bids: dict[int, OpenedBid],
+    locked: list[dict[str, object]],
+    scores: list[VendorScore],
+    *,
+    settings: Settings,
 ) -> None:
-    """Winners learn their lines; others learn they lost, with their own rank by total (never others' prices)."""
+    """Winners learn their lines; others learn they lost, with their own rank and score (never others')."""
     winners = {int(str(entry["vendor_id"])) for entry in locked}
-    totals = sorted(
-        (
-            (sum(line_total_minor(1, ol.unit_price_minor, ol.price_basis) for ol in b.content.lines), b.bid.vendor_id)
-            for b in bids.values()
-        ),
-    )
-    ranks = {vendor: position for position, (_, vendor) in enumerate(totals, start=1)}
+    ranked = [s for s in scores if s.rank is not None]
     for opened in bids.values():
         vendor = opened.bid.vendor_id
+        own = next((s for s in scores if s.bid_id == opened.bid.id), None)
         if vendor in winners:
-            subject, body, kind = (
-                f"Awarded: {rfq.title}",
-                f"Your offer for '{rfq.title}' was awarded "
-                "(see the lines on the request page). The award becomes final after the "
-                "standstill period.",
-                "rfq.awarded",
+            subject, kind = f"Awarded: {rfq.title}", "rfq.awarded"
+            body = (
+                f"Your offer for '{rfq.title}' was awarded (see the lines on the request page). The award becomes "
+                "final after the standstill period."
             )
         else:
-            subject, body, kind = (
-                f"Not awarded: {rfq.title}",
-                f"Your offer for '{rfq.title}' was not awarded. "
-                f"Your rank: {ranks.get(vendor, len(ranks))} of {len(ranks)}.",
-                "rfq.lost",
-            )
+            subject, kind = f"Not awarded: {rfq.title}", "rfq.lost"
+            if own is not None and own.rank is not None and own.total_hundredths is not None:
+                standing = (
+                    f"Your rank: {own.rank} of {len(ranked)}, "
+                    f"score {own.total_hundredths // 100}.{own.total_hundredths % 100:02d} of 100."
+                )
+            else:
+                standing = f"Your offer was not ranked: {own.excluded_reason if own else 'not evaluated'}."
+            body = f"Your offer for '{rfq.title}' was not awarded. {standing}"
         await notify(
             conn,
             company_id=vendor,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marketplace.core.errors import Forbidden, InvalidTransition, RuleViolation
 from rfq.models import SYSTEM, TRANSITIONS, Criterion, ProcedureRules, Status
@@ -128,6 +129,19 @@ def landed_quantity(quantity: int, *, moq: int, pack_size: int) -> int:
     wanted = max(quantity, moq, 1)
     pack = max(pack_size, 1)
     return -(-wanted // pack) * pack
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """A time zone by name; an unknown name falls back to UTC rather than failing a page or an email."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def buyer_today(buyer_time_zone: str, now: datetime) -> date:
+    """The date in the buyer's zone: quotes are valid through the end of their ``valid_until`` day there."""
+    return now.astimezone(zone_of(buyer_time_zone)).date()
 
 
 def quote_expired(valid_until: date, today: date) -> bool:

@@ -8,7 +8,7 @@ RFQ's version and writes a history row in the same transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -404,11 +404,7 @@ async def respond_to_invitation(
 
 def _when(instant: datetime, tz: str) -> str:
     """An instant in the buyer's zone with UTC beside it (for emails, which have no viewer zone)."""
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):  # an unknown zone name falls back to UTC rather than failing the send
-        zone = ZoneInfo("UTC")
-    local = instant.astimezone(zone)
+    local = instant.astimezone(rules.zone_of(tz))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({instant.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC)"
 
 

@@ -1,14 +1,15 @@
 """Charts drawn on the server as inline SVG: geometry here, markup in a template, no chart library.
 
 ``daily_chart`` lays out counts per day as bars (left axis) and a share per day as a line (right
-axis, 0 to 100 %). The template gives it a title, a description and a data table for people who
-cannot see it.
+axis, 0 to 100 %). ``bar_chart`` lays out one horizontal bar per labelled value (vendors' totals or
+scores on the RFQ comparison). The templates give each a title, a description and a data table for
+people who cannot see it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -68,6 +69,11 @@ def nice_ceiling(value: int) -> int:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
+def _divisions(top: int) -> int:
+    """How many equal axis steps ``top`` (a ``nice_ceiling``) splits into: whole numbers at each tick."""
+    return top if top <= 5 else 4 if str(top)[0] == "2" else 5
+
+
 def _day_label(day: date) -> str:
     return f"{day:%b} {day.day}"
 
@@ -95,7 +101,7 @@ def daily_chart(points: Sequence[DayPoint]) -> DailyChart:
         dots.append((cx, cy))
         pen_down = True
     every = max(1, math.ceil(len(points) / 8))
-    divisions = top_count if top_count <= 5 else 4 if str(top_count)[0] == "2" else 5
+    divisions = _divisions(top_count)
     return DailyChart(
         width=WIDTH,
         height=HEIGHT,
@@ -117,3 +123,65 @@ def daily_chart(points: Sequence[DayPoint]) -> DailyChart:
             if i % every == 0
         ],
     )
+
+
+# ------------------------------------------------------------------ labelled horizontal bars
+
+BAR_LEFT, BAR_RIGHT, BAR_ROW, BAR_TOP, BAR_AXIS = 200, 600, 28, 8, 24
+"""Room for the labels on the left and the values on the right; one row per bar; the axis below."""
+
+
+@dataclass(frozen=True)
+class LabelledValue:
+    label: str
+    value: int
+    """Non-negative, in the chart's unit (minor units, hundredths of a point)."""
+    text: str
+    """The value as people read it (an amount, a score)."""
+    highlight: bool = False
+
+
+@dataclass(frozen=True)
+class HBar:
+    y: float
+    width: float
+    height: float
+    label_y: float
+    item: LabelledValue
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    bars: list[HBar]
+    ticks: list[Tick]
+    """Positions along the value axis (x) with their labels."""
+
+
+def bar_chart(items: Sequence[LabelledValue], *, tick_label: Callable[[int], str] = "{:,}".format) -> BarChart:
+    """One horizontal bar per item, in the order given, on an axis from 0 to a round number."""
+    bottom = BAR_TOP + BAR_ROW * max(len(items), 1)
+    top_value = nice_ceiling(max((i.value for i in items), default=0))
+    span = BAR_RIGHT - BAR_LEFT
+    bars = [
+        HBar(
+            y=BAR_TOP + k * BAR_ROW + 4,
+            width=round(span * max(i.value, 0) / top_value, 2),
+            height=BAR_ROW - 8,
+            label_y=BAR_TOP + k * BAR_ROW + BAR_ROW / 2 + 4,
+            item=i,
+        )
+        for k, i in enumerate(items)
+    ]
+    divisions = _divisions(top_value)
+    ticks = [
+        Tick(at=round(BAR_LEFT + span * k / divisions, 2), label=tick_label(top_value * k // divisions))
+        for k in range(divisions + 1)
+    ]
+    return BarChart(width=WIDTH, height=bottom + BAR_AXIS, left=BAR_LEFT, right=BAR_RIGHT, top=BAR_TOP,
+                    bottom=bottom, bars=bars, ticks=ticks)  # fmt: skip

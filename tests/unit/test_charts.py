@@ -7,7 +7,19 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from web.charts import BOTTOM, LEFT, RIGHT, TOP, DayPoint, daily_chart, nice_ceiling
+from web.charts import (
+    BAR_LEFT,
+    BAR_RIGHT,
+    BOTTOM,
+    LEFT,
+    RIGHT,
+    TOP,
+    DayPoint,
+    LabelledValue,
+    bar_chart,
+    daily_chart,
+    nice_ceiling,
+)
 
 
 def test_nice_ceiling_rounds_up_to_one_two_or_five_times_a_power_of_ten() -> None:
@@ -57,3 +69,18 @@ def test_ninety_days_keep_a_readable_number_of_day_labels_and_nothing_is_drawn_w
     assert [t.label for t in chart.count_ticks] == ["0", "1"]
     big = daily_chart(_days([1234, 20], [0.1, 0.2]))
     assert [t.label for t in big.count_ticks] == ["0", "500", "1,000", "1,500", "2,000"]
+
+
+def test_labelled_bars_scale_to_a_round_axis_one_row_each_in_the_order_given() -> None:
+    items = [LabelledValue(label=name, value=v, text=str(v)) for name, v in (("A", 30500), ("B", 300500), ("C", 0))]
+    chart = bar_chart(items, tick_label=lambda m: f"€{m // 100:,}")
+    span = BAR_RIGHT - BAR_LEFT
+    assert [b.item.label for b in chart.bars] == ["A", "B", "C"]
+    assert [b.width for b in chart.bars] == [round(span * 30500 / 500000, 2), round(span * 300500 / 500000, 2), 0]
+    assert [b.y for b in chart.bars] == sorted(b.y for b in chart.bars)
+    assert chart.bars[-1].y + chart.bars[-1].height < chart.bottom < chart.height
+    assert [t.label for t in chart.ticks] == ["€0", "€1,000", "€2,000", "€3,000", "€4,000", "€5,000"]
+    assert (chart.ticks[0].at, chart.ticks[-1].at) == (BAR_LEFT, BAR_RIGHT)
+    empty = bar_chart([])
+    assert empty.bars == []
+    assert [t.label for t in empty.ticks] == ["0", "1"]

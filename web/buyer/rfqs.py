@@ -21,10 +21,10 @@ from litestar.response import Template
 from marketplace.core.actor import Actor, CurrentActor
 from marketplace.core.db import Connection, PathId, Tx
 from marketplace.core.errors import DomainError, FieldErrors, NotFound
-from marketplace.core.money import line_total_minor
-from rfq import awards, bids, service
+from rfq import awards, bids, rules, service
 from rfq.commands import AwardIn, InviteIn, RfqIn
-from rfq.models import FINAL, TRANSITIONS, UNPUBLISHED, Award, Line, OpenedBid, Rfq, Status
+from rfq.evaluation import build_comparison
+from rfq.models import FINAL, TRANSITIONS, UNPUBLISHED, Award, Rfq, Status
 from web.forms import FormErrors, minor_units, parse_nested, read_form, render_form
 from web.session import redirect
 
@@ -228,7 +228,13 @@ async def _detail_context(conn: Connection, actor: Actor, rfq_id: int, settings:
         "actions": _actions(current, actor),
         "offers": offers,
         "offer_of": {(o.bid.id, ol.line_id): ol for o in offers for ol in o.content.lines},
-        "totals": {o.bid.id: offer_total(o, detail.lines) for o in offers},
+        # Landed totals (MOQ and pack rounding, delivery) from the same evaluation as the comparison page.
+        "totals": {
+            v.bid_id: v.landed_total_minor
+            for v in build_comparison(
+                current, detail.lines, offers, today=rules.buyer_today(current.buyer_time_zone, datetime.now(UTC))
+            ).vendors
+        },
         "award": award,
         "can_award": current.status == Status.EVALUATED and actor.has_any(*awards.AWARD_ROLES),
         "final": current.status in FINAL,
@@ -236,16 +242,6 @@ async def _detail_context(conn: Connection, actor: Actor, rfq_id: int, settings:
         "values": {},
         "errors": {},
     }
-
-
-def offer_total(offer: OpenedBid, lines: list[Line]) -> int:
-    """What an offer costs for the requested quantities of the lines it covers, delivery included."""
-    quantity = {ln.id: ln.quantity for ln in lines}
-    return offer.content.delivery_cost_minor + sum(
-        line_total_minor(quantity[ol.line_id], ol.unit_price_minor, ol.price_basis)
-        for ol in offer.content.lines
-        if ol.line_id in quantity
-    )
 
 
 @get("/buyer/rfqs/deadline-preview", name="buyer_rfq_deadline_preview")
