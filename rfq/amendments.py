@@ -21,7 +21,7 @@ from rfq import repository as repo
 from rfq import rules
 from rfq.commands import AmendmentIn, LineChangeIn
 from rfq.models import Amendment, Line, Rfq, Status
-from rfq.service import _tell_vendors, _when, buyer_of, close_if_due, get_own, get_visible
+from rfq.service import buyer_of, close_if_due, deadline_text, get_own, get_visible, tell_vendors
 
 AMEND_ROLES = ("buyer", "admin")
 FROZEN_FIELDS = ("kind", "currency", "criteria", "visibility")
@@ -111,7 +111,7 @@ async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *
         )
     if amended.visibility == "public":
         await rfq_changed(conn, amended.id)
-    await _tell_vendors(
+    await tell_vendors(
         conn,
         amended,
         kind="rfq.amended",
@@ -124,7 +124,7 @@ async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *
             if material
             else "Your offer stays valid; you may re-confirm it with one click. The deadline is "
         )
-        + f"{_when(amended.closes_at, amended.buyer_time_zone)}.",
+        + f"{deadline_text(amended.closes_at, amended.buyer_time_zone)}.",
     )
     return amendment
 

@@ -22,7 +22,7 @@ from rfq.bids import opened_bids
 from rfq.commands import AwardIn
 from rfq.evaluation import VendorScore, evaluate
 from rfq.models import Award, AwardLine, OpenedBid, Rfq, Status
-from rfq.service import VENDOR_AUDIENCE, _apply, get_own
+from rfq.service import VENDOR_AUDIENCE, apply_transition, get_own
 
 AWARD_ROLES = ("approver", "admin")
 
@@ -133,7 +133,7 @@ async def award(conn: Connection, actor: Actor, rfq_id: int, cmd: AwardIn, *, se
     except asyncpg.UniqueViolationError:
         raise Conflict("rfq.already_awarded", "This request has already been awarded.") from None
     await repo.insert_award_lines(conn, created["id"], rfq.id, rfq.currency, locked)
-    awarded = await _apply(
+    awarded = await apply_transition(
         conn,
         rfq,
         Status.AWARDED,

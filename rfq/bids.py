@@ -24,8 +24,8 @@ from rfq.models import Bid, BidContent, BidLine, BidStatus, BidVersion, OpenedBi
 from rfq.rules import DeadlinePassed
 from rfq.service import (
     VENDOR_AUDIENCE,
-    _when,
     close_if_due,
+    deadline_text,
     get_own,
     get_visible,
     require_vendor_role,
@@ -37,7 +37,8 @@ from rfq.service import (
 def _late(rfq: Rfq, deadline: datetime) -> DeadlinePassed:
     return DeadlinePassed(
         "rfq.deadline_passed",
-        f"Offers are accepted only before {_when(deadline, rfq.buyer_time_zone)}; this one arrived at or after it.",
+        f"Offers are accepted only before {deadline_text(deadline, rfq.buyer_time_zone)}; "
+        "this one arrived at or after it.",
         deadline=deadline.isoformat(),
     )
 
@@ -162,7 +163,7 @@ async def submit_bid(
         roles=VENDOR_AUDIENCE,
         kind="rfq.bid_received",
         subject=f"Receipt: your offer for '{rfq.title}' (version {version})",
-        body=f"Received {_when(submitted_at, rfq.buyer_time_zone)}. SHA-256 of the offer: {digest}. "
+        body=f"Received {deadline_text(submitted_at, rfq.buyer_time_zone)}. SHA-256 of the offer: {digest}. "
         f"Signature: {receipt.signature}.",
         link=f"/vendor/rfqs/{rfq.id}",
         dedupe_key=f"bid:{bid.id}:receipt:{version}",
@@ -343,7 +344,8 @@ async def request_revision(
         roles=VENDOR_AUDIENCE,
         kind="rfq.revision_requested",
         subject=f"Revised quote requested: {rfq.title}",
-        body=f"The buyer asks for a revised quote by {_when(cmd.respond_by, rfq.buyer_time_zone)}: {cmd.message}",
+        body=f"The buyer asks for a revised quote by {deadline_text(cmd.respond_by, rfq.buyer_time_zone)}: "
+        f"{cmd.message}",
         link=f"/vendor/rfqs/{rfq.id}",
         dedupe_key=f"bid:{bid.id}:revision:{updated.round}",
         base_url=settings.public_base_url,
@@ -397,7 +399,7 @@ async def start_bafo(conn: Connection, actor: Actor, rfq_id: int, cmd: BafoIn, *
             kind="rfq.bafo",
             subject=f"Best and final offer: {rfq.title}",
             body="You are shortlisted. Send your best and final offer before "
-            f"{_when(cmd.closes_at, rfq.buyer_time_zone)}.",
+            f"{deadline_text(cmd.closes_at, rfq.buyer_time_zone)}.",
             link=f"/vendor/rfqs/{rfq.id}",
             dedupe_key=f"bid:{bid.id}:bafo",
             base_url=settings.public_base_url,

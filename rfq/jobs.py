@@ -11,7 +11,7 @@ from marketplace.core.jobs import JobContext, JobRegistry
 from marketplace.core.notifications import notify
 from marketplace.settings import Settings
 from rfq import repository as repo
-from rfq.service import VENDOR_AUDIENCE, _when, close_due_rfqs
+from rfq.service import VENDOR_AUDIENCE, close_due_rfqs, deadline_text
 
 log = structlog.get_logger("tradeyard.rfq")
 
@@ -42,7 +42,7 @@ async def remind_deadlines(conn: Connection, *, settings: Settings) -> int:
             roles=VENDOR_AUDIENCE,
             kind="rfq.deadline_soon",
             subject=f"Deadline in 24 hours: {due['title']}",
-            body=f"Offers for '{due['title']}' close at {_when(due['closes_at'], due['buyer_time_zone'])}. "
+            body=f"Offers for '{due['title']}' close at {deadline_text(due['closes_at'], due['buyer_time_zone'])}. "
             "Your company has no valid offer yet.",
             link=f"/vendor/rfqs/{due['id']}",
             dedupe_key=f"rfq:{due['id']}:deadline-soon:{due['closes_at'].isoformat()}",

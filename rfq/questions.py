@@ -18,13 +18,13 @@ from rfq.commands import AnswerIn, QuestionIn
 from rfq.models import Question, Status
 from rfq.service import (
     BUYER_AUDIENCE,
-    _tell_vendors,
-    _when,
     close_if_due,
+    deadline_text,
     get_own,
     get_visible,
     require_vendor_role,
     require_verified,
+    tell_vendors,
     vendor_of,
 )
 
@@ -46,7 +46,7 @@ async def ask_question(conn: Connection, actor: Actor, rfq_id: int, cmd: Questio
     if await repo.has_passed(conn, current.questions_close_at):
         raise RuleViolation(
             "rfq.questions_closed",
-            f"Questions closed at {_when(current.questions_close_at, current.buyer_time_zone)}.",
+            f"Questions closed at {deadline_text(current.questions_close_at, current.buyer_time_zone)}.",
             field="body",
         )
     if cmd.line_id is not None:
@@ -115,7 +115,7 @@ async def answer_question(
         if await repo.list_questions(conn, current.id, reader_vendor_id=None, question_id=question_id):
             raise Conflict("rfq.question_answered", "This question has already been answered.", field="answer")
         raise NotFound("rfq.question_not_found", QUESTION_NOT_FOUND)
-    await _tell_vendors(
+    await tell_vendors(
         conn,
         current,
         kind="rfq.question_answered",

@@ -213,10 +213,12 @@ async def move(
         await _prepare_publication(conn, actor, current, settings=settings, company=company)
     if target == Status.EVALUATED:
         await _check_minimum_competition(conn, actor, current, proceed=bool(reason and "proceed" in reason.lower()))
-    return await _apply(conn, current, target, user_id=actor.user_id, role=role, reason=reason, settings=settings)
+    return await apply_transition(
+        conn, current, target, user_id=actor.user_id, role=role, reason=reason, settings=settings
+    )
 
 
-async def _apply(
+async def apply_transition(
     conn: Connection,
     current: Rfq,
     target: Status,
@@ -307,18 +309,18 @@ async def close_if_due(conn: Connection, current: Rfq, *, settings: Settings) ->
         )
         extended = await repo.get_for_buyer(conn, current.id, buyer_id=current.buyer_id)
         assert extended is not None
-        await _tell_vendors(
+        await tell_vendors(
             conn,
             extended,
             kind="rfq.deadline_extended",
             settings=settings,
             subject=f"Deadline extended: {extended.title}",
-            body=f"The deadline of '{extended.title}' moved to {_when(extended.closes_at, extended.buyer_time_zone)} "
+            body=f"The deadline of '{extended.title}' moved to {deadline_text(extended.closes_at, extended.buyer_time_zone)} "
             "because questions are still open.",
             key=f"extended:{extended.closes_at.isoformat()}",
         )
         return extended
-    return await _apply(
+    return await apply_transition(
         conn, current, Status.CLOSED, user_id=None, role=SYSTEM, reason="deadline passed", settings=settings
     )
 
@@ -365,7 +367,7 @@ async def _send_invitations(
     subject = f"Invitation to {'tender' if current.kind == Kind.TENDER else 'quote'}: {current.title}"
     body = (
         f"{buyer['legal_name']} invites you to make an offer for '{current.title}'. "
-        f"Deadline: {_when(current.closes_at, current.buyer_time_zone)}."
+        f"Deadline: {deadline_text(current.closes_at, current.buyer_time_zone)}."
     )
     for vendor_id in vendor_ids:
         await notify(
@@ -402,13 +404,13 @@ async def respond_to_invitation(
         raise NotFound("rfq.not_invited", "Your company has no invitation to this request.")
 
 
-def _when(instant: datetime, tz: str) -> str:
+def deadline_text(instant: datetime, tz: str) -> str:
     """An instant in the buyer's zone with UTC beside it (for emails, which have no viewer zone)."""
     local = instant.astimezone(rules.zone_of(tz))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({instant.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC)"
 
 
-async def _tell_vendors(
+async def tell_vendors(
     conn: Connection, current: Rfq, *, kind: str, subject: str, body: str, key: str, settings: Settings
 ) -> None:
     for vendor_id in await repo.participant_vendor_ids(conn, current.id):
@@ -450,7 +452,7 @@ async def _announce(conn: Connection, before: Rfq, after: Rfq, *, reason: str | 
             settings=settings,
         )
     elif target == Status.CLOSED:
-        await _tell_vendors(
+        await tell_vendors(
             conn,
             after,
             kind="rfq.opened",
@@ -472,7 +474,7 @@ async def _announce(conn: Connection, before: Rfq, after: Rfq, *, reason: str | 
             base_url=settings.public_base_url,
         )
     elif target in (Status.CANCELLED, Status.UNSUCCESSFUL) and before.status not in UNPUBLISHED:
-        await _tell_vendors(
+        await tell_vendors(
             conn,
             after,
             kind=f"rfq.{target}",
