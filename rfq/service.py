@@ -315,8 +315,8 @@ async def close_if_due(conn: Connection, current: Rfq, *, settings: Settings) ->
             kind="rfq.deadline_extended",
             settings=settings,
             subject=f"Deadline extended: {extended.title}",
-            body=f"The deadline of '{extended.title}' moved to {deadline_text(extended.closes_at, extended.buyer_time_zone)} "
-            "because questions are still open.",
+            body=f"The deadline of '{extended.title}' moved to "
+            f"{deadline_text(extended.closes_at, extended.buyer_time_zone)} because questions are still open.",
             key=f"extended:{extended.closes_at.isoformat()}",
         )
         return extended
