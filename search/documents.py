@@ -204,19 +204,10 @@ async def load_category_paths(conn: Connection) -> dict[int, CategoryPath]:
 
 async def load_documents(conn: Connection, product_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Current documents of these products (visible ones only; absent products have none)."""
-    return build_documents(*await load_rows(conn, product_ids))
-
-
-async def load_rows(conn: Connection, product_ids: Sequence[int]) -> tuple[list[Any], dict[int, CategoryPath]]:
-    """The rows ``build_documents`` turns into these products' documents (reading apart from building lets a
-    rebuild read the next batch while it builds this one)."""
     if not product_ids:
-        return [], {}
+        return []
     paths = await load_category_paths(conn)
-    return await conn.fetch(VARIANT_ROWS, list(product_ids)), paths
-
-
-def build_documents(rows: Sequence[Any], paths: Mapping[int, CategoryPath]) -> list[dict[str, Any]]:
+    rows = await conn.fetch(VARIANT_ROWS, list(product_ids))
     return [build_document(r, paths) for r in rows]
 
 

@@ -119,32 +119,16 @@ class Coalescer:
 
 
 async def _visible_documents(db: Database) -> AsyncIterator[list[dict[str, Any]]]:
-    """Every visible product's documents from PostgreSQL, ``BATCH`` products at a time (rebuild, reconcile).
-
-    Pipelined: while the caller builds and sends one batch, PostgreSQL already reads the next (one query
-    at a time, so a ``HeldConnection`` works too).
-    """
-
-    async def read(after: int) -> tuple[list[int], list[Any], dict[int, documents.CategoryPath]]:
+    """Every visible product's documents from PostgreSQL, ``BATCH`` products at a time (rebuild, reconcile)."""
+    after = 0
+    while True:
         async with db.connection() as conn:
             ids = await documents.visible_product_ids(conn, after=after, limit=BATCH)
-            rows, paths = await documents.load_rows(conn, ids)
-        return ids, rows, paths
-
-    pending = asyncio.ensure_future(read(0))
-    try:
-        while True:
-            ids, rows, paths = await pending
-            if not ids:
-                return
-            pending = asyncio.ensure_future(read(ids[-1]))
-            yield documents.build_documents(rows, paths)
-    finally:
-        # Never cancel a query midway (it would break a held connection's transaction): let it finish.
-        if not pending.done():
-            await asyncio.wait([pending])
-        if not pending.cancelled():
-            pending.exception()  # retrieved, so an error of the abandoned read is not logged as unhandled
+            docs = await documents.load_documents(conn, ids)
+        if not ids:
+            return
+        after = ids[-1]
+        yield docs
 
 
 # ------------------------------------------------------------------ index settings and rebuild
