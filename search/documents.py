@@ -78,12 +78,20 @@ def designations(text: str) -> list[str]:
     """Compacted runs of 2-4 adjacent words that contain a digit: ``Hex bolt DIN 933 M8 x 40`` →
     ``din933``, ``m8x40`` ... so a designation typed without spaces still matches the title."""
     words = [w for w in _SEPARATORS.split(text) if w]
+    # Prefix counts of words with a digit and of words too long to be part of a designation, so each
+    # candidate run is judged in constant time (this runs for every variant of a full rebuild).
+    digits, long = [0], [0]
+    for w in words:
+        digits.append(digits[-1] + (_HAS_DIGIT.search(w) is not None))
+        long.append(long[-1] + (len(w) > 12))
+    if not digits[-1]:
+        return []
     out: list[str] = []
     for size in (2, 3, 4):
         for i in range(len(words) - size + 1):
-            run = words[i : i + size]
-            if _HAS_DIGIT.search("".join(run)) and all(len(w) <= 12 for w in run):
-                out.append("".join(run).lower())
+            end = i + size
+            if digits[end] != digits[i] and long[end] == long[i]:
+                out.append("".join(words[i:end]).lower())
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import msgspec
 from meilisearch_python_sdk import AsyncClient
@@ -22,6 +22,9 @@ from marketplace.settings import Settings
 from search import documents, engine
 from search.request import SORTS, SearchRequest, request_filters, rewrite_query, visibility_filter
 from search.settings import MAX_QUERY_LENGTH, PRODUCTS
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 MARK_START, MARK_END = "\x02", "\x03"
 """Highlight markers Meilisearch puts around matches; pages escape the text, then turn them into <mark>."""
@@ -147,10 +150,13 @@ WITH RECURSIVE up AS (
 )
 SELECT id, name FROM up ORDER BY depth DESC
 """
-VENDOR_NAMES = "SELECT id, legal_name FROM company WHERE id = any($1::bigint[])"
-RECORD_SEARCH = """
-INSERT INTO search_event (search_id, company_id, query, normalized, filtered, total, source)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+# The analytics row and the vendor names of the facet labels in one round trip.
+RECORD_SEARCH_AND_NAME_VENDORS = """
+WITH event AS (
+    INSERT INTO search_event (search_id, company_id, query, normalized, filtered, total, source)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+)
+SELECT id, legal_name FROM company WHERE id = any($8::bigint[])
 """
 
 
@@ -235,7 +241,8 @@ class SearchService:
             "limit": 0,
         }
         queries.append(price_query)
-        results = await self._multi(queries)
+        # The category tree (facet labels) is read while Meilisearch answers.
+        results, paths = await _meanwhile(self._multi(queries), documents.load_category_paths(conn))
         main, price_result = results[0], results[-1]
         distributions: dict[str, dict[str, int]] = dict(main.get("facetDistribution") or {})
         for name, result in zip(extra, results[1:-1], strict=True):
@@ -248,9 +255,7 @@ class SearchService:
             main = await self._search(loose)
             relaxed = main["totalHits"] > 0
             cats = main.get("facetDistribution") or {}
-            nearest = await self._category_values(
-                conn, {**cats.get("category_lvl0", {}), **cats.get("category_lvl1", {})}
-            )
+            nearest = self._category_values(paths, {**cats.get("category_lvl0", {}), **cats.get("category_lvl1", {})})
             nearest = sorted(nearest, key=lambda v: -v.count)[:5]
             distributions = {}
         hits = [self._hit(doc) for doc in main["hits"]]
@@ -260,11 +265,11 @@ class SearchService:
         price_range = (int(stats["min"]) // 1000, -(-int(stats["max"]) // 1000)) if stats else None
         # Ranges span every matching variant (not only the one shown per product), before range filters.
         stats_all = price_result.get("facetStats") or {}
-        facets = await self._facets(conn, request, distributions, definitions, stats_all, depth)
         search_id = str(uuid.uuid4())
         filtered = bool(request_filters(request))
-        await conn.execute(
-            RECORD_SEARCH,
+        vendor_ids = [int(v) for v in distributions.get("vendor_id", {})] + list(request.vendor)
+        vendor_names = await conn.fetch(
+            RECORD_SEARCH_AND_NAME_VENDORS,
             uuid.UUID(search_id),
             actor.company_id if actor else None,
             request.q,
@@ -272,7 +277,10 @@ class SearchService:
             filtered,
             strict_total,
             source,
+            vendor_ids,
         )
+        names = {str(r["id"]): str(r["legal_name"]) for r in vendor_names}
+        facets = self._facets(request, distributions, definitions, stats_all, depth, paths, names)
         return SearchResult(
             search_id=search_id,
             request=request,
@@ -331,9 +339,9 @@ class SearchService:
             image_id=doc.get("image_id"),
         )
 
-    async def _categories_named(self, conn: Connection, counts: Mapping[str, int]) -> list[FacetValue]:
+    @staticmethod
+    def _categories_named(paths: Mapping[int, documents.CategoryPath], counts: Mapping[str, int]) -> list[FacetValue]:
         """Categories whose own name is one of these (facet search on ``category_names``), labelled by path."""
-        paths = await documents.load_category_paths(conn)
         out = [
             FacetValue(value=str(cid), label=" › ".join(p.names), count=counts[p.names[-1]], selected=False)
             for cid, p in paths.items()
@@ -341,11 +349,11 @@ class SearchService:
         ]
         return sorted(out, key=lambda v: (-v.count, v.label))[:5]
 
-    async def _category_values(self, conn: Connection, counts: Mapping[str, int]) -> list[FacetValue]:
+    @staticmethod
+    def _category_values(paths: Mapping[int, documents.CategoryPath], counts: Mapping[str, int]) -> list[FacetValue]:
         """Category facet values ("Fasteners > Screws", as documents carry them) with the id to filter on."""
         if not counts:
             return []
-        paths = await documents.load_category_paths(conn)
         by_path = {" > ".join(p.names): cid for cid, p in paths.items()}
         return [
             FacetValue(value=str(by_path[p]), label=p.rsplit(" > ", 1)[-1], count=n, selected=False)
@@ -353,17 +361,18 @@ class SearchService:
             if p in by_path
         ]
 
-    async def _facets(
+    def _facets(
         self,
-        conn: Connection,
         request: SearchRequest,
         dist: Mapping[str, Mapping[str, int]],
         definitions: Sequence[AttributeInfo],
         stats: Mapping[str, Mapping[str, float]],
         depth: int,
+        paths: Mapping[int, documents.CategoryPath],
+        vendor_names: Mapping[str, str],
     ) -> list[Facet]:
         facets: list[Facet] = []
-        categories = await self._category_values(conn, dist.get(f"category_lvl{depth}", {}))
+        categories = self._category_values(paths, dist.get(f"category_lvl{depth}", {}))
         if request.category:
             categories = [c for c in categories if c.value != str(request.category)]
         if categories:
@@ -391,9 +400,7 @@ class SearchService:
                 )
 
         values("brand", "brand", "Brand")
-        vendor_ids = [int(v) for v in dist.get("vendor_id", {})] + list(request.vendor)
-        names = {str(r["id"]): str(r["legal_name"]) for r in await conn.fetch(VENDOR_NAMES, vendor_ids)}
-        values("vendor", "vendor_id", "Vendor", names)
+        values("vendor", "vendor_id", "Vendor", vendor_names)
         values("country", "country_of_origin", "Country of origin")
         chosen = {(c, v) for c, v in request.attr}
         for d in definitions:
@@ -457,8 +464,9 @@ class SearchService:
             body = {"facetName": name, "facetQuery": q, "filter": [visibility]}
             return self._ask(f"/indexes/{self.uid}/facet-search", body)
 
-        products, brands, categories = await asyncio.gather(
-            self._search(products_q), facet_search("brand"), facet_search("category_names")
+        (products, brands, categories), paths = await _meanwhile(
+            asyncio.gather(self._search(products_q), facet_search("brand"), facet_search("category_names")),
+            documents.load_category_paths(conn),
         )
         out = [
             Suggestion(
@@ -480,7 +488,7 @@ class SearchService:
                 url_params=[("category", value.value)],
                 detail=f"{value.count} products",
             )
-            for value in await self._categories_named(conn, counts)
+            for value in self._categories_named(paths, counts)
         ]
         out += [
             Suggestion(
@@ -493,6 +501,19 @@ class SearchService:
             for hit in brands["facetHits"][:3]
         ]
         return out
+
+
+async def _meanwhile(asking: Awaitable[A], reading: Awaitable[R]) -> tuple[A, R]:
+    """``asking`` Meilisearch while ``reading`` runs one query on the request's connection. The query has
+    always finished when this returns or raises, so the connection is free for the next one."""
+    task = asyncio.ensure_future(reading)
+    try:
+        answer = await asking
+    finally:
+        await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # retrieved: if asking failed, its error is the one that propagates
+    return answer, task.result()
 
 
 def _attr_label(value: str) -> str:

@@ -15,7 +15,6 @@ from vendors.groups import GroupNode, group_filter, storefront_groups
 from vendors.models import CatalogGroup, Product, ProductStatus, StockLevel, Tier, Variant
 from vendors.offers import availability, today
 from vendors.rules import (
-    ContractPrice,
     OrderRules,
     PriceQuote,
     PriceTier,
@@ -274,7 +273,8 @@ async def vendor_storefront(
 BUYER_PRICE_ROWS = f"""
 SELECT v.id AS variant_id, p.currency, p.moq, p.hide_price_from_guests, (now() AT TIME ZONE 'UTC')::date AS today,
        coalesce((SELECT array_agg(ARRAY[t.min_qty, t.unit_price_minor, t.price_basis] ORDER BY t.min_qty)
-                 FROM price_tier t WHERE t.variant_id = v.id), '{{}}') AS tiers
+                 FROM price_tier t WHERE t.variant_id = v.id), '{{}}') AS tiers,
+       {repo.VARIANT_CONTRACT_ROWS.format(buyer="$2", variant="v.id")} AS contracts
 FROM variant v JOIN product p ON p.id = v.product_id JOIN company c ON c.id = p.vendor_id
 WHERE v.id = any($1::bigint[]) AND p.status = 'live' AND c.status = 'verified' AND {VISIBLE_TO.format(viewer="$2")}
 """
@@ -285,13 +285,10 @@ async def buyer_prices(
 ) -> dict[int, PriceQuote | None]:
     """What this buyer pays at each variant's first orderable quantity, for a page of search hits.
 
-    The same ``price_for`` as the product page and quotes, in two queries for the whole page. Variants
+    The same ``price_for`` as the product page and quotes, in one query for the whole page. Variants
     the caller may not see, and prices hidden from visitors, come back as None.
     """
     rows = await conn.fetch(BUYER_PRICE_ROWS, list(variant_ids), actor.company_id if actor else None)
-    contracts: dict[int, list[ContractPrice]] = {}
-    if actor is not None and actor.company_id is not None:
-        contracts = await repo.contracts_for_variants(conn, buyer_id=actor.company_id, variant_ids=variant_ids)
     out: dict[int, PriceQuote | None] = dict.fromkeys(variant_ids)
     for r in rows:
         if actor is None and r["hide_price_from_guests"]:
@@ -302,7 +299,7 @@ async def buyer_prices(
             quantity,
             currency=r["currency"],
             list_tiers=tiers,
-            contracts=contracts.get(int(r["variant_id"]), []),
+            contracts=repo.contract_prices(r["contracts"]),  # the caller's own price lists (none for visitors)
             today=r["today"],  # the database clock, as offers.today(), without another round trip
         )
     return out

@@ -168,21 +168,30 @@ async def revoke_api_token(conn: Connection, token_id: int, *, company_id: int) 
     return ApiToken(**row) if row else None
 
 
+# Reading a token takes no lock: concurrent requests with one token (an ERP syncing in parallel) must not
+# queue behind each other's transactions. ``last_used_at`` is refreshed at most once a minute (as a
+# session's ``last_seen_at``), by whichever request gets the row lock; the others skip it rather than wait.
 USE_TOKEN = """
-WITH old AS (
+WITH live AS (
+    SELECT id, company_id, roles, created_by FROM api_token
+    WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+), claimed AS (
     SELECT id, last_used_at FROM api_token
     WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-    FOR UPDATE
+      AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+    FOR UPDATE SKIP LOCKED
+), touched AS (
+    UPDATE api_token t SET last_used_at = now() FROM claimed WHERE t.id = claimed.id
+    RETURNING t.id, (claimed.last_used_at IS NULL OR claimed.last_used_at < now() - interval '1 hour') AS first_use
 )
-UPDATE api_token t SET last_used_at = now()
-FROM old, company c, app_user u
-WHERE t.id = old.id AND c.id = t.company_id AND u.id = t.created_by
-RETURNING t.id, t.company_id, t.roles, c.kind, c.status, u.id AS user_id, u.email, u.full_name,
-          (old.last_used_at IS NULL OR old.last_used_at < now() - interval '1 hour') AS first_use_this_hour
+SELECT live.id, live.company_id, live.roles, c.kind, c.status, u.id AS user_id, u.email, u.full_name,
+       coalesce(touched.first_use, false) AS first_use_this_hour
+FROM live JOIN company c ON c.id = live.company_id JOIN app_user u ON u.id = live.created_by
+LEFT JOIN touched ON touched.id = live.id
 """
 
 
 async def use_api_token(conn: Connection, token_hash: bytes) -> dict[str, object] | None:
-    """A live token (not revoked, not expired) with its company; records the time of use."""
+    """A live token (not revoked, not expired) with its company; records the time of use (to the minute)."""
     row = await conn.fetchrow(USE_TOKEN, token_hash)
     return dict(row) if row else None
