@@ -98,6 +98,9 @@ async def submit_bid(
     require_vendor_role(actor)
     require_verified(actor)
     vendor_id = vendor_of(actor)
+    # Lock order, always: the vendor's rate-limit row, then its bid row (the other order deadlocks two
+    # submissions of one vendor, one holding the bid and waiting for the counter, the other the reverse).
+    await hit(conn, f"rfq-bid:{vendor_id}", limit=rfq.rules.max_bids_per_vendor_per_hour, window=timedelta(hours=1))
     bid = await repo.get_own_bid(conn, rfq.id, vendor_id=vendor_id, lock=True)
     round_ = await _round_for(conn, rfq, bid)
     lines = {ln.id: ln for ln in await repo.list_lines(conn, rfq.id) if ln.removed_in is None}
@@ -110,7 +113,6 @@ async def submit_bid(
         errors["valid_until"] = "The offer must stay valid at least until the deadline."
     if errors:
         raise FieldErrors(errors, code="rfq.invalid_bid")
-    await hit(conn, f"rfq-bid:{vendor_id}", limit=rfq.rules.max_bids_per_vendor_per_hour, window=timedelta(hours=1))
     bid = bid or await repo.lock_or_create_bid(conn, rfq.id, vendor_id=vendor_id, revision=rfq.revision)
     if idempotency_key:
         earlier = await repo.find_version_by_key(conn, bid.id, idempotency_key)
