@@ -18,17 +18,14 @@ from hypothesis import strategies as st
 from marketplace.core.errors import RuleViolation
 from marketplace.core.money import line_total_minor
 from rfq.evaluation import (
-    CSV_HEADER,
     Comparison,
     abnormally_low,
     build_comparison,
-    comparison_csv,
-    decimal_amount,
     evaluate,
-    safe_cell,
     score,
     sort_comparison,
 )
+from rfq.export import CSV_HEADER, comparison_csv, decimal_amount, safe_cell
 from rfq.models import PROCEDURES, Bid, BidContent, BidLine, BidStatus, Criterion, Kind, Line, OpenedBid, Rfq, Status
 from rfq.models import Visibility as Vis
 

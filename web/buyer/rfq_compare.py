@@ -18,7 +18,8 @@ from litestar.response import Template
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from rfq.compare import RfqComparison, comparison
-from rfq.evaluation import SORT_KEYS, SortKey, comparison_csv
+from rfq.evaluation import SORT_KEYS, SortKey
+from rfq.export import comparison_csv
 from rfq.models import Kind
 from web.charts import BarChart, LabelledValue, bar_chart
 from web.templating import hundredths, money
