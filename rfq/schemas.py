@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -54,6 +54,11 @@ class LineOut(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+def _rfq_fields(out: type[msgspec.Struct], r: Rfq) -> dict[str, Any]:
+    """The RFQ's values for the fields an output shape declares (the shape decides what is shown)."""
+    return {f: getattr(r, f) for f in out.__struct_fields__ if f not in ("lots", "lines")}
+
+
 class RfqOut(msgspec.Struct, frozen=True, kw_only=True):
     """An RFQ as its buyer company sees it."""
 
@@ -81,30 +86,7 @@ class RfqOut(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_detail(cls, d: RfqDetail) -> RfqOut:
-        r = d.rfq
-        return cls(
-            id=r.id,
-            kind=r.kind,
-            title=r.title,
-            description=r.description,
-            currency=r.currency,
-            visibility=r.visibility,
-            category_ids=r.category_ids,
-            status=r.status,
-            status_reason=r.status_reason,
-            revision=r.revision,
-            closes_at=r.closes_at,
-            questions_close_at=r.questions_close_at,
-            buyer_time_zone=r.buyer_time_zone,
-            bafo_closes_at=r.bafo_closes_at,
-            rules=r.rules,
-            criteria=r.criteria,
-            version=r.version,
-            published_at=r.published_at,
-            created_at=r.created_at,
-            lots=d.lots,
-            lines=[LineOut.from_record(ln) for ln in d.lines],
-        )
+        return cls(**_rfq_fields(cls, d.rfq), lots=d.lots, lines=[LineOut.from_record(ln) for ln in d.lines])
 
 
 class RfqSummaryOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -141,21 +123,8 @@ class VendorRfqOut(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_detail(cls, d: RfqDetail) -> VendorRfqOut:
-        r = d.rfq
         return cls(
-            id=r.id,
-            kind=r.kind,
-            title=r.title,
-            description=r.description,
-            currency=r.currency,
-            status=r.status,
-            revision=r.revision,
-            closes_at=r.closes_at,
-            questions_close_at=r.questions_close_at,
-            buyer_time_zone=r.buyer_time_zone,
-            bafo_closes_at=r.bafo_closes_at,
-            rules=r.rules,
-            criteria=r.criteria,
+            **_rfq_fields(cls, d.rfq),
             lots=d.lots,
             lines=[LineOut.from_record(ln) for ln in d.lines if ln.removed_in is None],
         )
