@@ -8,6 +8,7 @@ re-confirm with one click. Deadlines are instants: all arithmetic here is on UTC
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -37,13 +38,41 @@ LINE_FIELDS = (
 )
 
 
-async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *, settings: Settings) -> Amendment:
-    """Publish a new revision of one of the buyer's open RFQs.
+class AmendmentPreview(msgspec.Struct, frozen=True, kw_only=True):
+    """What an amendment would do, worked out by the same checks as ``amend`` but written nowhere.
 
-    Raises ``NotFound`` (not the buyer's), ``Forbidden`` (role), ``RuleViolation`` (not published; a frozen
-    field; nothing changed), ``FieldErrors`` (invalid lines or deadlines), ``StaleWrite`` (changed meanwhile).
+    ``closes_at_after`` is judged on the database clock now; confirming a moment later may extend a
+    material amendment's deadline by that moment.
     """
-    current = await get_own(conn, actor, rfq_id, lock=True)
+
+    rfq_id: int
+    revision: int
+    material: bool
+    changes: dict[str, Any]
+    closes_at_before: datetime
+    closes_at_after: datetime
+
+
+class _LineWrite(msgspec.Struct, frozen=True, kw_only=True):
+    action: str
+    line_id: int | None
+    fields: dict[str, Any]
+
+
+class _Plan(msgspec.Struct, frozen=True, kw_only=True):
+    rfq: Rfq
+    preview: AmendmentPreview
+    title: str
+    description: str
+    questions_close_at: datetime
+    line_writes: list[_LineWrite]
+
+
+async def _plan(
+    conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *, settings: Settings, lock: bool
+) -> _Plan:
+    """Every check of an amendment and its field-by-field diff, without writing it."""
+    current = await get_own(conn, actor, rfq_id, lock=lock)
     if not actor.has_any(*AMEND_ROLES):
         raise Forbidden("rfq.role_required", "Only buyers and admins amend published requests.")
     current = await close_if_due(conn, current, settings=settings)
@@ -56,7 +85,7 @@ async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *
             )
     now = await repo.clock(conn)
     revision = current.revision + 1
-    line_changes = await _apply_lines(conn, actor, current, cmd.lines, revision=revision)
+    line_changes, line_writes = await _plan_lines(conn, actor, current, cmd.lines)
     requested_close = current.closes_at if cmd.closes_at is msgspec.UNSET else cmd.closes_at
     errors: dict[str, str] = {}
     if requested_close <= now:
@@ -83,17 +112,66 @@ async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *
     changes.update(rules.diff(before, after, fields=RFQ_FIELDS))
     if not changes:
         raise RuleViolation("rfq.amendment_empty", "This amendment changes nothing.", field="summary")
+    return _Plan(
+        rfq=current,
+        preview=AmendmentPreview(
+            rfq_id=current.id,
+            revision=revision,
+            material=material,
+            changes=changes,
+            closes_at_before=current.closes_at,
+            closes_at_after=closes_at,
+        ),
+        title=str(after["title"]),
+        description=str(after["description"]),
+        questions_close_at=questions_close_at,
+        line_writes=line_writes,
+    )
+
+
+async def preview_amendment(
+    conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *, settings: Settings
+) -> AmendmentPreview:
+    """What ``amend`` would change, whether it is material and the deadline it would leave; nothing is written.
+
+    Raises exactly what ``amend`` raises for the same input.
+    """
+    return (await _plan(conn, actor, rfq_id, cmd, settings=settings, lock=False)).preview
+
+
+async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *, settings: Settings) -> Amendment:
+    """Publish a new revision of one of the buyer's open RFQs.
+
+    Raises ``NotFound`` (not the buyer's), ``Forbidden`` (role), ``RuleViolation`` (not published; a frozen
+    field; nothing changed), ``FieldErrors`` (invalid lines or deadlines), ``StaleWrite`` (changed meanwhile).
+    """
+    plan = await _plan(conn, actor, rfq_id, cmd, settings=settings, lock=True)
+    current, preview = plan.rfq, plan.preview
+    changes = preview.changes
+    added = iter([c for c in changes.get("lines", []) if c["change"] == "added"])
+    for write in plan.line_writes:
+        if write.action == "add":
+            line_id, position = await repo.insert_line(conn, current.id, write.fields)
+            entry = next(added)
+            entry["line_id"], entry["position"] = line_id, position
+        elif write.action == "remove":
+            assert write.line_id is not None
+            await repo.remove_line(conn, current.id, write.line_id, revision=preview.revision)
+        else:
+            assert write.line_id is not None
+            await repo.update_line(conn, current.id, write.line_id, write.fields)
     amended = await repo.amend_rfq(
         conn,
         current.id,
         version=current.version,
-        title=str(after["title"]),
-        description=str(after["description"]),
-        closes_at=closes_at,
-        questions_close_at=questions_close_at,
+        title=plan.title,
+        description=plan.description,
+        closes_at=preview.closes_at_after,
+        questions_close_at=plan.questions_close_at,
     )
     if amended is None:
         raise StaleWrite("rfq.stale", "Someone else changed this request; reload it and try again.")
+    material = preview.material
     amendment = await repo.insert_amendment(
         conn,
         current.id,
@@ -102,7 +180,7 @@ async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *
         summary=cmd.summary,
         changes=changes,
         closes_at_before=current.closes_at,
-        closes_at_after=closes_at,
+        closes_at_after=preview.closes_at_after,
         created_by=actor.user_id,
     )
     if material:
@@ -129,19 +207,26 @@ async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *
     return amendment
 
 
-async def _apply_lines(
-    conn: Connection, actor: Actor, current: Rfq, changes: list[LineChangeIn], *, revision: int
-) -> list[dict[str, Any]]:
-    lines = {ln.id: ln for ln in await repo.list_lines(conn, current.id) if ln.removed_in is None}
+async def _plan_lines(
+    conn: Connection, actor: Actor, current: Rfq, changes: list[LineChangeIn]
+) -> tuple[list[dict[str, Any]], list[_LineWrite]]:
+    """The line changes as the amendment records them, and the writes that make them (in order)."""
+    all_lines = await repo.list_lines(conn, current.id)
+    lines = {ln.id: ln for ln in all_lines if ln.removed_in is None}
     addresses = await repo.own_address_ids(
         conn,
         buyer_of(actor),
         [c.delivery_address_id for c in changes if isinstance(c.delivery_address_id, int)],
     )
     errors: dict[str, str] = {}
+    seen: set[int] = set()
     for i, change in enumerate(changes):
         if change.action != "add" and change.line_id not in lines:
             errors[f"lines[{i}].line_id"] = "Not a current line of this request."
+        elif change.line_id is not None:
+            if change.line_id in seen:
+                errors[f"lines[{i}].line_id"] = "Change each line once per amendment."
+            seen.add(change.line_id)
         if isinstance(change.delivery_address_id, int) and change.delivery_address_id not in addresses:
             errors[f"lines[{i}].delivery_address_id"] = "Not one of your company's addresses."
     removed = {c.line_id for c in changes if c.action == "remove"}
@@ -149,36 +234,39 @@ async def _apply_lines(
         errors["lines"] = "A request keeps at least one line."
     if errors:
         raise FieldErrors(errors, code="rfq.invalid")
+    # New lines go to the end, after every line ever used (removed ones keep their positions).
+    next_position = max((ln.position for ln in all_lines), default=0) + 1
     out: list[dict[str, Any]] = []
+    writes: list[_LineWrite] = []
     for change in changes:
         if change.action == "add":
             fields = _line_fields(None, change)
-            line_id, position = await repo.insert_line(conn, current.id, fields)
             out.append(
                 {
                     "change": "added",
-                    "line_id": line_id,
-                    "position": position,
+                    "line_id": None,
+                    "position": next_position,
                     "fields": rules.diff({}, fields, fields=LINE_FIELDS),
                 }
             )
+            writes.append(_LineWrite(action="add", line_id=None, fields=fields))
+            next_position += 1
         elif change.action == "remove":
             assert change.line_id is not None
             line = lines[change.line_id]
-            await repo.remove_line(conn, current.id, line.id, revision=revision)
             out.append(
                 {"change": "removed", "line_id": line.id, "position": line.position, "description": line.description}
             )
+            writes.append(_LineWrite(action="remove", line_id=line.id, fields={}))
         else:
             assert change.line_id is not None
             line = lines[change.line_id]
-            before = msgspec.structs.asdict(line)
             fields = _line_fields(line, change)
-            diff = rules.diff(before, fields, fields=LINE_FIELDS)
+            diff = rules.diff(msgspec.structs.asdict(line), fields, fields=LINE_FIELDS)
             if diff:
-                await repo.update_line(conn, current.id, line.id, fields)
                 out.append({"change": "changed", "line_id": line.id, "position": line.position, "fields": diff})
-    return out
+                writes.append(_LineWrite(action="change", line_id=line.id, fields=fields))
+    return out, writes
 
 
 def _line_fields(line: Line | None, change: LineChangeIn) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
 from rfq import amendments, awards, bids, questions, service
+from rfq.amendments import AmendmentPreview
 from rfq.commands import AmendmentIn, AnswerIn, AwardIn, BafoIn, BidIn, InviteIn, QuestionIn, RevisionRequestIn, RfqIn
 from rfq.models import Amendment, Award, Invitation, Question, Receipt, Status
 from rfq.schemas import (
@@ -183,6 +184,18 @@ class RfqController(Controller):
         self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, data: JSONBody[AmendmentIn]
     ) -> Amendment:
         return await amendments.amend(conn, actor, rfq_id, data, settings=state.settings)
+
+    @post(
+        "/{rfq_id:int}/amendments/preview",
+        summary="Preview an amendment: its field-by-field changes, whether it is material, the resulting deadline",
+        description="The same checks and errors as `POST /amendments`, but nothing is written. The deadline of a "
+        "material amendment is judged on the database clock at the moment of the call.",
+        status_code=200,
+    )
+    async def preview_amendment(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, data: JSONBody[AmendmentIn]
+    ) -> AmendmentPreview:
+        return await amendments.preview_amendment(conn, actor, rfq_id, data, settings=state.settings)
 
     @get("/{rfq_id:int}/amendments", summary="The amendments of one of your requests")
     async def list_amendments(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> list[Amendment]:

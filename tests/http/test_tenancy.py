@@ -153,6 +153,7 @@ RFQ_BODIES: dict[str, object] = {
     "/api/v1/vendor/rfqs/{rfq_id:int}/invitation": {"accept": True},
     "/api/v1/rfqs/{rfq_id:int}/questions/{question_id:int}/answer": {"answer": "probe"},
     "/api/v1/rfqs/{rfq_id:int}/amendments": {"summary": "probe", "title": "Probe title"},
+    "/api/v1/rfqs/{rfq_id:int}/amendments/preview": {"summary": "probe", "title": "Probe title"},
     "/api/v1/vendor/rfqs/{rfq_id:int}/questions": {"body": "probe"},
     "/api/v1/vendor/rfqs/{rfq_id:int}/bid": {
         "lines": [{"line_id": 1, "unit_price_minor": 1, "lead_time_days": 1}],
