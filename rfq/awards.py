@@ -7,6 +7,8 @@ award was made against; ordering (issue 7) turns award lines into orders after t
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 import msgspec
 
@@ -21,8 +23,8 @@ from rfq import rules
 from rfq.bids import opened_bids
 from rfq.commands import AwardIn
 from rfq.evaluation import VendorScore, evaluate
-from rfq.models import Award, AwardLine, OpenedBid, Rfq, Status
-from rfq.service import VENDOR_AUDIENCE, apply_transition, get_own
+from rfq.models import FINAL, Award, AwardLine, OpenedBid, Rfq, Status
+from rfq.service import VENDOR_AUDIENCE, apply_transition, get_own, get_visible, vendor_of
 
 AWARD_ROLES = ("approver", "admin")
 
@@ -147,6 +149,35 @@ async def award(conn: Connection, actor: Actor, rfq_id: int, cmd: AwardIn, *, se
     return result
 
 
+class Standing(msgspec.Struct, frozen=True, kw_only=True):
+    """One vendor's own place in the evaluation: all that a losing vendor learns (never others' offers)."""
+
+    rank: int | None
+    ranked: int
+    """How many offers were ranked."""
+    total_hundredths: int | None
+    excluded_reason: str | None
+
+    def text(self) -> str:
+        if self.rank is not None and self.total_hundredths is not None:
+            return (
+                f"Your rank: {self.rank} of {self.ranked}, "
+                f"score {self.total_hundredths // 100}.{self.total_hundredths % 100:02d} of 100."
+            )
+        return f"Your offer was not ranked: {self.excluded_reason or 'not evaluated'}."
+
+
+def standing_of(scores: list[VendorScore], bid_id: int) -> Standing:
+    """A bid's standing among ``scores`` (the evaluation stored with the award, or just computed)."""
+    own = next((s for s in scores if s.bid_id == bid_id), None)
+    return Standing(
+        rank=own.rank if own else None,
+        ranked=sum(s.rank is not None for s in scores),
+        total_hundredths=own.total_hundredths if own else None,
+        excluded_reason=own.excluded_reason if own else None,
+    )
+
+
 async def _tell_outcome(
     conn: Connection,
     rfq: Rfq,
@@ -158,10 +189,8 @@ async def _tell_outcome(
 ) -> None:
     """Winners learn their lines; others learn they lost, with their own rank and score (never others')."""
     winners = {int(str(entry["vendor_id"])) for entry in locked}
-    ranked = [s for s in scores if s.rank is not None]
     for opened in bids.values():
         vendor = opened.bid.vendor_id
-        own = next((s for s in scores if s.bid_id == opened.bid.id), None)
         if vendor in winners:
             subject, kind = f"Awarded: {rfq.title}", "rfq.awarded"
             body = (
@@ -170,14 +199,7 @@ async def _tell_outcome(
             )
         else:
             subject, kind = f"Not awarded: {rfq.title}", "rfq.lost"
-            if own is not None and own.rank is not None and own.total_hundredths is not None:
-                standing = (
-                    f"Your rank: {own.rank} of {len(ranked)}, "
-                    f"score {own.total_hundredths // 100}.{own.total_hundredths % 100:02d} of 100."
-                )
-            else:
-                standing = f"Your offer was not ranked: {own.excluded_reason if own else 'not evaluated'}."
-            body = f"Your offer for '{rfq.title}' was not awarded. {standing}"
+            body = f"Your offer for '{rfq.title}' was not awarded. {standing_of(scores, opened.bid.id).text()}"
         await notify(
             conn,
             company_id=vendor,
@@ -189,6 +211,59 @@ async def _tell_outcome(
             dedupe_key=f"rfq:{rfq.id}:outcome",
             base_url=settings.public_base_url,
         )
+
+
+class VendorOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """How a decided request ended, as one vendor may see it: its own awarded lines, or its own standing."""
+
+    status: Status
+    reason: str | None
+    """Why it was cancelled or unsuccessful (the buyer's words, which vendors were told)."""
+    offered: bool
+    """The vendor's offer was among those evaluated for the award."""
+    lines: list[AwardLine]
+    """This vendor's awarded lines with the locked prices (empty: nothing awarded to it)."""
+    decided_at: datetime | None
+    final_at: datetime | None
+    standing: Standing | None
+    """Own rank and score when the vendor's offer was evaluated but won nothing."""
+
+
+async def vendor_outcome(conn: Connection, actor: Actor, rfq_id: int) -> VendorOutcome | None:
+    """The outcome of a visible request for this vendor; None while it is undecided. Raises ``NotFound``."""
+    rfq = await get_visible(conn, actor, rfq_id)
+    if rfq.status not in FINAL:
+        return None
+    if rfq.status != Status.AWARDED:
+        return VendorOutcome(
+            status=rfq.status,
+            reason=rfq.status_reason,
+            offered=False,
+            lines=[],
+            decided_at=None,
+            final_at=None,
+            standing=None,
+        )
+    vendor_id = vendor_of(actor)
+    found = await repo.get_award(conn, rfq.id, vendor_id=vendor_id)
+    assert found is not None  # awarded requests have their award (same transaction)
+    bid = await repo.get_own_bid(conn, rfq.id, vendor_id=vendor_id)
+    evaluated = found["evaluation"].get("bids", {})
+    offered = bid is not None and str(bid.id) in evaluated
+    lines = [AwardLine(**ln) for ln in found["lines"]]
+    standing = None
+    if offered and not lines:
+        assert bid is not None
+        standing = standing_of(msgspec.convert(found["evaluation"].get("scores", []), list[VendorScore]), bid.id)
+    return VendorOutcome(
+        status=rfq.status,
+        reason=None,
+        offered=offered,
+        lines=lines,
+        decided_at=found["decided_at"],
+        final_at=found["final_at"],
+        standing=standing,
+    )
 
 
 async def get_award(conn: Connection, actor: Actor, rfq_id: int) -> Award:

@@ -15,7 +15,7 @@ from marketplace.settings import Settings
 from rfq import repository as repo
 from rfq import sealing
 from rfq.commands import AnswerIn, QuestionIn
-from rfq.models import Question, Status
+from rfq.models import Question, Rfq, Status
 from rfq.service import (
     BUYER_AUDIENCE,
     close_if_due,
@@ -43,7 +43,7 @@ async def ask_question(conn: Connection, actor: Actor, rfq_id: int, cmd: Questio
     require_verified(actor)
     if current.status != Status.PUBLISHED:
         raise RuleViolation("rfq.not_open", "Questions are asked while the request is open.", field="body")
-    if await repo.has_passed(conn, current.questions_close_at):
+    if not await questions_open(conn, current):
         raise RuleViolation(
             "rfq.questions_closed",
             f"Questions closed at {deadline_text(current.questions_close_at, current.buyer_time_zone)}.",
@@ -75,6 +75,22 @@ async def ask_question(conn: Connection, actor: Actor, rfq_id: int, cmd: Questio
         base_url=settings.public_base_url,
     )
     return question
+
+
+async def questions_open(conn: Connection, rfq: Rfq) -> bool:
+    """Whether vendors may still ask about ``rfq``: it is published and its question deadline has not passed
+    on the referee clock (``ask_question`` checks the same)."""
+    return rfq.status == Status.PUBLISHED and not await repo.has_passed(conn, rfq.questions_close_at)
+
+
+async def closing_held(conn: Connection, rfq: Rfq) -> bool:
+    """Whether ``rfq`` is past its deadline but kept open because its procedure does not close with questions
+    unanswered (``block``); answering the last one closes it (``close_if_due``)."""
+    return (
+        rfq.status == Status.PUBLISHED
+        and rfq.rules.unanswered_questions == "block"
+        and await repo.has_passed(conn, rfq.closes_at)
+    )
 
 
 async def vendor_questions(conn: Connection, actor: Actor, rfq_id: int) -> list[Question]:
