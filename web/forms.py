@@ -142,3 +142,9 @@ def minor_units(text: str, digits: int) -> int:
         raise ValueError("Too large.")
     minor: int = int(whole) * 10**digits + int(fraction.ljust(digits, "0") or "0")
     return minor
+
+
+def major_units(minor: int, digits: int) -> str:
+    """Integer minor units as the plain decimal a form field shows (``1250`` → ``12.50``); ``minor_units`` reads it."""
+    whole, fraction = divmod(minor, 10**digits)
+    return f"{whole}.{fraction:0{digits}d}" if digits else str(whole)

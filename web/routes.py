@@ -9,11 +9,13 @@ from marketplace.core.db import provide_transaction
 from marketplace.security import provide_optional_web_actor, provide_web_actor
 from web import auth, company, notifications
 from web.buyer import products, rfq_compare, search
+from web.buyer import rfq_dialogue as buyer_dialogue
 from web.buyer import rfqs as buyer_rfqs
 from web.home import home, status
 from web.operator import audit, categories, moderation, verification
 from web.operator import search as operator_search
 from web.vendor import catalog, editor, offers
+from web.vendor import rfq_dialogue as vendor_dialogue
 from web.vendor import rfqs as vendor_rfqs
 
 
@@ -39,6 +41,8 @@ def web_router() -> Router:
             *operator_search.ROUTES,
             *buyer_rfqs.ROUTES,
             *vendor_rfqs.ROUTES,
+            *buyer_dialogue.ROUTES,
+            *vendor_dialogue.ROUTES,
         ],
         dependencies={
             "conn": Provide(provide_transaction),

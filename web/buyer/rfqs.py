@@ -26,6 +26,7 @@ from rfq.commands import AwardIn, InviteIn, RfqIn
 from rfq.evaluation import build_comparison
 from rfq.models import FINAL, TRANSITIONS, UNPUBLISHED, Award, Rfq, Status
 from web.forms import FormErrors, minor_units, parse_nested, read_form, render_form
+from web.rfq_dialogue import buyer_dialogue
 from web.session import redirect
 
 AnyRequest = Request[Any, Any, Any]
@@ -237,6 +238,7 @@ async def _detail_context(conn: Connection, actor: Actor, rfq_id: int, settings:
         "can_award": current.status == Status.EVALUATED and actor.has_any(*awards.AWARD_ROLES),
         "final": current.status in FINAL,
         "sealed_until_close": current.rules.sealed and current.status == Status.PUBLISHED,
+        **await buyer_dialogue(conn, actor, current, detail.lines),
         "values": {},
         "errors": {},
     }

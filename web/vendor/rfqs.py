@@ -21,7 +21,8 @@ from marketplace.core.errors import DomainError, FieldErrors, NotFound
 from rfq import bids, service
 from rfq.commands import BidIn
 from rfq.models import Bid, BidStatus, BidVersion, Receipt, Status
-from web.forms import FormErrors, minor_units, parse_nested, read_form, render_form
+from web.forms import FormErrors, major_units, minor_units, parse_nested, read_form, render_form
+from web.rfq_dialogue import vendor_dialogue
 from web.session import redirect
 
 AnyRequest = Request[Any, Any, Any]
@@ -127,7 +128,7 @@ async def _context(
     prefill: dict[str, Any] = {}
     if latest is not None and latest.content is not None:  # the form starts from the live offer
         for ol in latest.content.lines:
-            prefill[f"q-{ol.line_id}-unit_price"] = _major(ol.unit_price_minor, digits)
+            prefill[f"q-{ol.line_id}-unit_price"] = major_units(ol.unit_price_minor, digits)
             prefill[f"q-{ol.line_id}-price_basis"] = str(ol.price_basis)
             prefill[f"q-{ol.line_id}-lead_time_days"] = str(ol.lead_time_days)
             prefill[f"q-{ol.line_id}-moq"] = str(ol.moq)
@@ -135,7 +136,7 @@ async def _context(
             prefill[f"q-{ol.line_id}-deviation"] = ol.deviation or ""
             prefill[f"q-{ol.line_id}-alternative"] = ol.alternative or ""
         prefill["valid_until"] = latest.content.valid_until.isoformat()
-        prefill["delivery_cost"] = _major(latest.content.delivery_cost_minor, digits)
+        prefill["delivery_cost"] = major_units(latest.content.delivery_cost_minor, digits)
         prefill["note"] = latest.content.note or ""
     bid_open = current.status == Status.PUBLISHED or (
         bid is not None and bid.turn == "vendor" and bid.respond_by is not None and current.status == Status.CLOSED
@@ -151,16 +152,12 @@ async def _context(
         "bid_open": bid_open,
         "can_withdraw": bid is not None and bid.status != BidStatus.WITHDRAWN and current.status == Status.PUBLISHED,
         "needs_reconfirmation": bid is not None and bid.status == BidStatus.NEEDS_RECONFIRMATION,
+        **await vendor_dialogue(conn, actor, current, detail.lines, bid),
         "idempotency_key": uuid.uuid4().hex,
         "bases": BASES,
         "values": prefill,
         "errors": {},
     }
-
-
-def _major(minor: int, digits: int) -> str:
-    whole, fraction = divmod(minor, 10**digits)
-    return f"{whole}.{fraction:0{digits}d}" if digits else str(whole)
 
 
 @get("/vendor/rfqs/{rfq_id:int}", name="vendor_rfq")
