@@ -58,6 +58,17 @@ def question_alias_key(settings: Settings) -> bytes:
     return _derive(settings.secret_key.encode(), b"question aliases v1")
 
 
+def invitation_link_key(settings: Settings) -> bytes:
+    """The key that signs the sign-up links of email invitations (``rfq.invitations``)."""
+    return _derive(settings.secret_key.encode(), b"invitation links v1")
+
+
+def invitation_token(key: bytes, invitation_id: int, email: str) -> str:
+    """``<invitation id>.<HMAC>``: the link names one invitation and proves it was sent to ``email``."""
+    message = f"rfq-invitation|{invitation_id}|{email.lower()}".encode()
+    return f"{invitation_id}.{hmac.new(key, message, hashlib.sha256).hexdigest()[:32]}"
+
+
 def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 

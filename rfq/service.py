@@ -361,8 +361,9 @@ async def invite(conn: Connection, actor: Actor, rfq_id: int, cmd: InviteIn, *, 
 
 
 async def _send_invitations(
-    conn: Connection, current: Rfq, vendor_ids: list[int], emails: list[str], *, settings: Settings
+    conn: Connection, current: Rfq, vendor_ids: list[int], emails: list[tuple[int, str]], *, settings: Settings
 ) -> None:
+    """Invited companies are notified; invited addresses get a sign-up link that carries their invitation."""
     buyer = await repo.company_flags(conn, current.buyer_id)
     subject = f"Invitation to {'tender' if current.kind == Kind.TENDER else 'quote'}: {current.title}"
     body = (
@@ -381,14 +382,17 @@ async def _send_invitations(
             dedupe_key=f"rfq:{current.id}:invitation",
             base_url=settings.public_base_url,
         )
-    for email in emails:
+    link_key = sealing.invitation_link_key(settings)
+    for invitation_id, email in emails:
+        token = sealing.invitation_token(link_key, invitation_id, email)
         await notify_address(
             conn,
             email=email,
             kind="rfq.invitation",
             subject=subject,
-            body=body + " Your company is not on Tradeyard yet: sign up as a supplier with this address to answer.",
-            link=f"{settings.public_base_url}/signup?email={email}",
+            body=body + " Your company is not on Tradeyard yet: register it with the link below to answer. Once "
+            "Tradeyard has verified your company, the request is waiting in your inbox.",
+            link=f"{settings.public_base_url}/signup?invitation={token}",
             dedupe_key=f"rfq:{current.id}:invitation",
         )
 
@@ -448,7 +452,7 @@ async def _announce(conn: Connection, before: Rfq, after: Rfq, *, reason: str | 
             conn,
             after,
             [i.vendor_id for i in invitations if i.vendor_id is not None],
-            [i.email for i in invitations if i.vendor_id is None and i.email],
+            [(i.id, i.email) for i in invitations if i.vendor_id is None and i.email],
             settings=settings,
         )
     elif target == Status.CLOSED:

@@ -16,6 +16,7 @@ from marketplace.core.actor import MaybeActor
 from marketplace.core.db import Tx
 from marketplace.core.errors import DomainError
 from marketplace.security import SESSION_COOKIE, client_of
+from rfq import invitations
 from web.forms import FormErrors, parse, read_form, render_form
 from web.session import redirect, safe_next, with_session, without_session
 
@@ -23,20 +24,50 @@ AnyRequest = Request[Any, Any, Any]
 KINDS = [(k.value, {"buyer": "We buy", "vendor": "We sell", "both": "We buy and sell"}[k.value]) for k in CompanyKind]
 
 
+INVITATION_LINK_INVALID = (
+    "This invitation link is not valid any more: it was used already, or it was changed on the way. "
+    "You can register without it; ask the buyer to invite your company again."
+)
+
+
 @get("/signup", name="signup")
-async def signup_page() -> Template:
-    return Template(template_name="auth/signup.html", context={"kinds": KINDS, "values": {"country": "DE"}})
+async def signup_page(conn: Tx, state: State, invitation: FromQuery[str] = "") -> Template:
+    """Registration; with ``?invitation=`` (the link in an email invitation to quote) it says who invites and
+    starts as a selling company with the invited address."""
+    values: dict[str, Any] = {"country": "DE"}
+    invited = await invitations.invitation_for_signup(conn, invitation[:200], settings=state.settings)
+    if invited is not None:
+        values |= {"kind": "vendor", "email": invited.email, "invitation": invitation}
+    context = {"kinds": KINDS, "values": values, "invited": invited, "invalid_link": bool(invitation) and not invited}
+    return Template(template_name="auth/signup.html", context=context)
 
 
 @post("/signup")
 async def signup(request: AnyRequest, conn: Tx, state: State) -> Response[Any] | Template:
+    """Register a company. A valid invitation link links the supplier's pending invitations to it, in the same
+    transaction (accounts know nothing of RFQs: this page composes the two)."""
     data = await read_form(request)
+    token = str(data.pop("invitation", "")).strip()[:200]
+    invited = await invitations.invitation_for_signup(conn, token, settings=state.settings)
     try:
+        if token and invited is None:
+            raise FormErrors({}, INVITATION_LINK_INVALID)
         cmd = parse(SignUp, data)
+        if invited is not None and cmd.kind not in invitations.VENDOR_KINDS:
+            raise FormErrors({"kind": "You were invited to quote: choose 'We sell' or 'We buy and sell'."})
         signed_in = await service.sign_up(conn, cmd, client_of(request), state.settings)
     except (FormErrors, DomainError) as exc:
-        return render_form("auth/signup.html", exc, values=data, kinds=KINDS)
-    return with_session(redirect("/company?welcome=1"), signed_in.session_token, state)
+        keep = {"invitation": token} if invited is not None else {}
+        return render_form(
+            "auth/signup.html", exc, values=data | keep, kinds=KINDS, invited=invited, invalid_link=False
+        )
+    linked = 0
+    if invited is not None and signed_in.company_id is not None:  # sign-up always creates the company
+        linked = await invitations.claim_email_invitations(
+            conn, token, company_id=signed_in.company_id, settings=state.settings
+        )
+    target = "/company?welcome=1" + ("&invited=1" if linked else "")
+    return with_session(redirect(target), signed_in.session_token, state)
 
 
 @get("/login", name="login")

@@ -228,7 +228,8 @@ async def clock(conn: Connection) -> datetime:
 
 PARTICIPANTS = """
 SELECT DISTINCT vendor_id FROM (
-    SELECT vendor_id FROM rfq_invitation WHERE rfq_id = $1 AND vendor_id IS NOT NULL AND status <> 'declined'
+    SELECT i.vendor_id FROM rfq_invitation i JOIN company c ON c.id = i.vendor_id AND c.status = 'verified'
+    WHERE i.rfq_id = $1 AND i.status <> 'declined'
     UNION SELECT vendor_id FROM bid WHERE rfq_id = $1
     UNION SELECT vendor_id FROM rfq_question WHERE rfq_id = $1
 ) v
@@ -236,7 +237,7 @@ SELECT DISTINCT vendor_id FROM (
 
 
 async def participant_vendor_ids(conn: Connection, rfq_id: int) -> list[int]:
-    """Vendors that take part: invited (and not declined), bidding, or asking."""
+    """Vendors that take part: invited (verified, and not declined), bidding, or asking."""
     return [r["vendor_id"] for r in await conn.fetch(PARTICIPANTS, rfq_id)]
 
 

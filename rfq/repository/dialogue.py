@@ -199,7 +199,8 @@ DUE_REMINDERS = """
 SELECT r.id, r.title, r.closes_at, r.buyer_time_zone, p.vendor_id
 FROM rfq r
 CROSS JOIN LATERAL (
-    SELECT vendor_id FROM rfq_invitation WHERE rfq_id = r.id AND vendor_id IS NOT NULL AND status <> 'declined'
+    SELECT i.vendor_id FROM rfq_invitation i JOIN company c ON c.id = i.vendor_id AND c.status = 'verified'
+    WHERE i.rfq_id = r.id AND i.status <> 'declined'
     UNION SELECT vendor_id FROM bid WHERE rfq_id = r.id
     UNION SELECT vendor_id FROM rfq_question WHERE rfq_id = r.id
 ) p

@@ -104,13 +104,15 @@ async def get_for_buyer(conn: Connection, rfq_id: int, *, buyer_id: int, lock: b
     return rfq_from(row) if row else None
 
 
-# What a vendor may see: published (or later) RFQs it was invited to or has bid on, and public ones
-# in categories it sells in (any category when the RFQ names none), if the vendor is verified.
+# What a vendor may see: published (or later) RFQs it was invited to (once verified: a supplier invited by
+# email links its invitations when it signs up, pending) or has bid on, and public ones in categories it
+# sells in (any category when the RFQ names none), if the vendor is verified.
 VENDOR_VISIBLE = """
 r.status NOT IN ('draft', 'pending_approval', 'approved')
 AND r.buyer_id <> $2
 AND (
-    EXISTS (SELECT 1 FROM rfq_invitation i WHERE i.rfq_id = r.id AND i.vendor_id = $2)
+    EXISTS (SELECT 1 FROM rfq_invitation i JOIN company c ON c.id = i.vendor_id
+            WHERE i.rfq_id = r.id AND i.vendor_id = $2 AND c.status = 'verified')
     OR EXISTS (SELECT 1 FROM bid b WHERE b.rfq_id = r.id AND b.vendor_id = $2)
     OR (r.visibility = 'public'
         AND EXISTS (SELECT 1 FROM company c WHERE c.id = $2 AND c.status = 'verified')
@@ -375,16 +377,52 @@ async def known_vendor_ids(conn: Connection, ids: Sequence[int]) -> set[int]:
     return {r["id"] for r in await conn.fetch(KNOWN_VENDORS, list(ids))}
 
 
+# An address already invited to this request (pending, or linked to the company that signed up with it)
+# is not invited again.
 INVITE_EMAILS = """
 INSERT INTO rfq_invitation (rfq_id, email, invited_by)
 SELECT $1, e, $3 FROM unnest($2::text[]) AS e
+WHERE NOT EXISTS (SELECT 1 FROM rfq_invitation o WHERE o.rfq_id = $1 AND lower(o.email) = e)
 ON CONFLICT DO NOTHING
-RETURNING email
+RETURNING id, email
 """
 
 
-async def invite_emails(conn: Connection, rfq_id: int, emails: Sequence[str], *, invited_by: int) -> list[str]:
-    return [r["email"] for r in await conn.fetch(INVITE_EMAILS, rfq_id, [e.lower() for e in emails], invited_by)]
+async def invite_emails(
+    conn: Connection, rfq_id: int, emails: Sequence[str], *, invited_by: int
+) -> list[tuple[int, str]]:
+    """Invite suppliers by address; returns the new invitations as (id, email)."""
+    rows = await conn.fetch(INVITE_EMAILS, rfq_id, sorted({e.lower() for e in emails}), invited_by)
+    return [(r["id"], r["email"]) for r in rows]
+
+
+# The pending email invitation a sign-up link names, with what the sign-up page tells about it.
+GET_EMAIL_INVITATION = """
+SELECT i.id, i.email, r.id AS rfq_id, r.kind, r.title, r.closes_at, r.buyer_time_zone, c.legal_name AS buyer_name
+FROM rfq_invitation i JOIN rfq r ON r.id = i.rfq_id JOIN company c ON c.id = r.buyer_id
+WHERE i.id = $1 AND i.vendor_id IS NULL AND i.email IS NOT NULL
+  AND r.status NOT IN ('draft', 'pending_approval', 'approved')
+"""
+
+
+async def get_email_invitation(conn: Connection, invitation_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(GET_EMAIL_INVITATION, invitation_id)
+    return dict(row) if row else None
+
+
+# Every pending invitation to the address goes to the company (not where that company is invited already).
+LINK_EMAIL_INVITATIONS = """
+UPDATE rfq_invitation i SET vendor_id = $2
+FROM rfq r
+WHERE r.id = i.rfq_id AND lower(i.email) = lower($1) AND i.vendor_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM rfq_invitation o WHERE o.rfq_id = i.rfq_id AND o.vendor_id = $2)
+RETURNING i.id, i.rfq_id, r.buyer_id, r.title
+"""
+
+
+async def link_email_invitations(conn: Connection, email: str, *, vendor_id: int) -> list[dict[str, Any]]:
+    """Link the address's pending invitations to ``vendor_id``; returns them (id, rfq_id, buyer_id, title)."""
+    return [dict(r) for r in await conn.fetch(LINK_EMAIL_INVITATIONS, email, vendor_id)]
 
 
 LIST_INVITATIONS = """
