@@ -459,6 +459,7 @@ async def test_each_vendor_sees_its_own_outcome_and_nothing_of_the_others(
     async with browser(app_factory, alpha.company.emails["sales"]) as a:
         outcome = section((await a.get(f"/vendor/rfqs/{rfq['id']}")).text, "outcome")
         assert "Your offer was awarded" in outcome
+        assert "standstill" not in outcome  # an RFQ has none: the award is final at once
         rows = table_rows(outcome, "awarded-lines")[1:]
         assert [r[:4] for r in rows] == [
             [f"1. {line1['description']}", "100 piece", "€11.12", "€1,112.00"],
