@@ -501,3 +501,17 @@ async def test_cancelled_request_shows_the_reason_to_vendors(app_factory: Callab
         outcome = section((await v.get(f"/vendor/rfqs/{rfq['id']}")).text, "outcome")
         assert "The buyer cancelled this request" in outcome
         assert "Reason: Budget frozen until Q3" in outcome
+
+
+async def test_an_untouched_field_is_no_change_whatever_line_breaks_the_browser_sends(
+    app_factory: Callable[[], Any], conn: Connection
+) -> None:
+    buyer = await buyer_party(conn)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app_factory()), base_url="http://test") as api:
+        rfq = await published_rfq(api, buyer, [], description="Two lots.\nDelivery to gate 4.")
+    async with browser(app_factory, buyer.company.emails["buyer"]) as b:
+        form = amend_form((await b.get(f"/buyer/rfqs/{rfq['id']}/amend")).text)
+        posted = {**form, "description": "Two lots.\r\nDelivery to gate 4.", "title": "Bearings, two lots"}
+        preview = await post_form(b, f"/buyer/rfqs/{rfq['id']}/amend", {**posted, "summary": "Title"})
+        assert preview.status_code == 200
+        assert list(body_rows(preview.text, "preview-changes")) == ["Title"]

@@ -137,8 +137,14 @@ def amend_values(rfq: Rfq, lines: list[Line], time_zone: str) -> dict[str, str]:
 
 
 def _text(data: dict[str, Any], key: str) -> str:
+    """A posted field, stripped, with the CRLF line breaks browsers send from text areas as LF."""
     value = data.get(key, "")
-    return (value[-1] if isinstance(value, list) else str(value)).strip()
+    return (value[-1] if isinstance(value, list) else str(value)).replace("\r\n", "\n").strip()
+
+
+def _same(typed: str, current: str) -> bool:
+    """Whether a typed value is the request's value as the form showed it (so it is not a change)."""
+    return typed == current.replace("\r\n", "\n").strip()
 
 
 def new_line_count(data: dict[str, Any]) -> int:
@@ -162,13 +168,13 @@ def amendment_command(
     if not raw["summary"]:
         errors["summary"] = "Tell the vendors what changed and why."
     for field in ("title", "description"):
-        if field in data and _text(data, field) != current[field].strip():
+        if field in data and not _same(_text(data, field), current[field]):
             raw[field] = _text(data, field)
     for field in ("closes_at", "questions_close_at"):
         typed = _text(data, field)
         if not typed:
             errors[field] = "This field is required."
-        elif typed != current[field]:
+        elif not _same(typed, current[field]):
             try:
                 raw[field] = instant_from_local(typed[:40], time_zone)
             except ValueError as exc:
@@ -188,7 +194,7 @@ def amendment_command(
         for name in LINE_INPUTS:
             key = f"{prefix}-{name}"
             typed = _text(data, key)
-            if key not in data or typed == current[key]:
+            if key not in data or _same(typed, current[key]):
                 continue
             if name == "target_price":
                 try:
