@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 import pytest
+from hypothesis import settings as hypothesis_settings
 from meilisearch_python_sdk import AsyncClient
 
 from marketplace.app import Resources, create_app
@@ -32,6 +33,11 @@ from tests.support.search import World, fresh_index
 from tests.support.services import ensure_services, load_dev_environment
 
 T = TypeVar("T")
+
+# Property tests assert behaviour, not speed: Hypothesis' default 200 ms deadline per example turned a
+# busy CI machine's slow example into a failure (DeadlineExceeded in test_bmecat under load).
+hypothesis_settings.register_profile("tradeyard", deadline=None)
+hypothesis_settings.load_profile("tradeyard")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -50,12 +50,24 @@ async def connect(dsn: str) -> Connection:
     return conn
 
 
+async def keep_session(conn: Connection) -> None:
+    """The pool's ``reset``: nothing beyond what asyncpg always does (roll back, drop listeners).
+
+    asyncpg's default reset (advisory unlock all, CLOSE ALL, UNLISTEN, RESET ALL) costs one more round
+    trip on every release, in every request's critical path (the commit is awaited before the response
+    is sent). Pooled connections never carry session state here: request code sets only ``SET LOCAL``
+    or transaction-local ``set_config`` and takes only transaction advisory locks, and only dedicated
+    connections (``connect``) listen. ``tests/unit/test_session_state.py`` keeps it that way.
+    """
+
+
 async def create_pool(settings: Settings) -> Pool:
     pool = await asyncpg.create_pool(
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
         init=init_connection,
+        reset=keep_session,
         server_settings={"timezone": "UTC", "application_name": "tradeyard"},
     )
     assert pool is not None  # create_pool returns None only when awaited lazily

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from meilisearch_python_sdk import AsyncClient
 
 from marketplace.core.errors import Unavailable
 from marketplace.settings import Settings
 from search import indexer
+from search.client import SearchClient
 from search.jobs import CATCH_UP, FOREVER, search_jobs
 from search.settings import settings_hash
 from tests.support.accounts import bearer, make_company, make_token
@@ -72,7 +72,7 @@ async def test_writes_succeed_while_search_is_down_and_the_index_catches_up(
     meili = MeiliProcess(tmp_path)
     meili.start()
     private = msgspec.structs.replace(settings, meili_url=meili.url, meili_api_key=MASTER_KEY)
-    client = AsyncClient(meili.url, MASTER_KEY, custom_headers={"Accept-Encoding": "identity"}, timeout=5)
+    client = SearchClient(meili.url, MASTER_KEY, timeout_seconds=5)
     try:
         await fresh_index(world.conn, client, private)
         vendor = await make_company(world.conn, kind="vendor", people={"admin": ["admin"]})
