@@ -287,17 +287,24 @@ async def close_if_due(conn: Connection, current: Rfq, *, settings: Settings) ->
     """Apply the deadline if it has passed (any reader may; the job does the same): published → closed.
 
     With unanswered questions the procedure decides: ``block`` keeps the RFQ published (bids are refused
-    anyway, the deadline has passed) until the buyer answers; ``extend`` moves the deadline on.
+    anyway, the deadline has passed) until the buyer answers; ``extend`` moves the deadline on. Either way
+    the open-requests index hears of it: vendors can no longer act on a blocked request, and an extended
+    one is open longer.
     """
     if current.status != Status.PUBLISHED or not await repo.has_passed(conn, current.closes_at):
         return current
     unanswered = await repo.count_unanswered(conn, current.id)
     if unanswered:
         if current.rules.unanswered_questions == "block":
+            # Once: the clock job stops revisiting it; answering the last question closes it (questions.py).
+            if await repo.hold_for_answers(conn, current.id) and current.visibility == "public":
+                await rfq_changed(conn, current.id)
             return current
         now = await repo.clock(conn)
         closes_at = now + timedelta(hours=current.rules.extend_hours)
         await repo.set_schedule(conn, current.id, closes_at=closes_at, questions_close_at=current.questions_close_at)
+        if current.visibility == "public":
+            await rfq_changed(conn, current.id)
         await repo.insert_history(
             conn,
             current.id,
