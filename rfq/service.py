@@ -197,8 +197,13 @@ async def move(
     reason: str | None = None,
     settings: Settings,
     version: int | None = None,
+    proceed_below_minimum: bool = False,
 ) -> Rfq:
-    """Move one of the buyer's RFQs to ``target`` under the transition table (publish, approve, cancel...)."""
+    """Move one of the buyer's RFQs to ``target`` under the transition table (publish, approve, cancel...).
+
+    Evaluating with fewer valid offers than the procedure's minimum needs ``proceed_below_minimum`` and a
+    reason (the JSON API says so with a reason containing "proceed"); it is logged.
+    """
     current = await get_own(conn, actor, rfq_id, lock=True)
     if version is not None and version != current.version:
         raise StaleWrite("rfq.stale", "Someone else changed this request; reload it and try again.")
@@ -212,7 +217,10 @@ async def move(
     if target == Status.PUBLISHED:
         await _prepare_publication(conn, actor, current, settings=settings, company=company)
     if target == Status.EVALUATED:
-        await _check_minimum_competition(conn, actor, current, proceed=bool(reason and "proceed" in reason.lower()))
+        if proceed_below_minimum and not (reason and reason.strip()):
+            raise FieldErrors({"reason": "Say why you proceed with fewer offers; it is logged."}, code="rfq.invalid")
+        proceed = proceed_below_minimum or bool(reason and "proceed" in reason.lower())
+        await _check_minimum_competition(conn, actor, current, proceed=proceed)
     return await apply_transition(
         conn, current, target, user_id=actor.user_id, role=role, reason=reason, settings=settings
     )
