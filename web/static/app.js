@@ -8,7 +8,7 @@ document.addEventListener("htmx:responseError", function (event) {
 });
 // A form marked data-swap-invalid re-renders itself with the messages next to its fields (422): swap that in.
 document.addEventListener("htmx:beforeSwap", function (event) {
-  if (event.detail.xhr.status === 422 && event.detail.elt.closest("[data-swap-invalid]")) {
+  if (event.detail.xhr.status === 422 && event.detail.requestConfig.elt.closest("[data-swap-invalid]")) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
