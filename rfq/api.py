@@ -138,9 +138,9 @@ class RfqController(Controller):
 
     @put("/{rfq_id:int}/bids/{bid_id:int}/scores", summary="Score an offer on the tender's manual criteria")
     async def scores(
-        self, conn: Tx, actor: CurrentActor, rfq_id: PathId, bid_id: PathId, data: JSONBody[ScoresIn]
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, bid_id: PathId, data: JSONBody[ScoresIn]
     ) -> dict[str, dict[str, int]]:
-        found = await awards.set_scores(conn, actor, rfq_id, bid_id, data.scores)
+        found = await awards.set_scores(conn, actor, rfq_id, bid_id, data.scores, settings=state.settings)
         return {str(k): v for k, v in found.items()}
 
     @post("/{rfq_id:int}/bafo", summary="Open a best-and-final-offer round for a shortlist (tenders)", status_code=200)

@@ -8,7 +8,7 @@ from litestar.di import Provide
 from marketplace.core.db import provide_transaction
 from marketplace.security import provide_optional_web_actor, provide_web_actor
 from web import auth, company, notifications
-from web.buyer import products, rfq_compare, search
+from web.buyer import products, rfq_award, rfq_compare, search
 from web.buyer import rfqs as buyer_rfqs
 from web.home import home, status
 from web.operator import audit, categories, moderation, verification
@@ -31,6 +31,7 @@ def web_router() -> Router:
             *products.ROUTES,
             *search.ROUTES,
             *rfq_compare.ROUTES,
+            *rfq_award.ROUTES,
             *editor.ROUTES,
             *offers.ROUTES,
             *catalog.ROUTES,

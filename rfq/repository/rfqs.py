@@ -248,6 +248,18 @@ async def set_schedule(conn: Connection, rfq_id: int, *, closes_at: datetime, qu
     await conn.execute(SET_SCHEDULE, rfq_id, closes_at, questions_close_at)
 
 
+# Closing waits for answers: the clock job stops revisiting the RFQ until an answer (or an amendment,
+# which sets a new deadline) brings it back. Only the first caller gets the row back.
+HOLD_FOR_ANSWERS = """
+UPDATE rfq SET next_check = NULL WHERE id = $1 AND status = 'published' AND next_check IS NOT NULL RETURNING id
+"""
+
+
+async def hold_for_answers(conn: Connection, rfq_id: int) -> bool:
+    """Clear ``next_check`` of a published RFQ whose closing is blocked; True if this call cleared it."""
+    return await conn.fetchval(HOLD_FOR_ANSWERS, rfq_id) is not None
+
+
 SET_PUBLISH_FIELDS = """
 UPDATE rfq SET rules = $2, criteria = $3, buyer_time_zone = $4 WHERE id = $1
 """

@@ -6,6 +6,13 @@ document.addEventListener("htmx:responseError", function (event) {
     flash.innerHTML = event.detail.xhr.responseText;
   }
 });
+// A form marked data-swap-invalid re-renders itself with the messages next to its fields (422): swap that in.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.xhr.status === 422 && event.detail.requestConfig.elt.closest("[data-swap-invalid]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
 document.addEventListener("htmx:sendError", function () {
   var flash = document.getElementById("flash");
   if (flash) {
