@@ -55,9 +55,6 @@ IdempotencyKey = Annotated[
     ),
 ]
 PAGE_SIZE = 50
-# The request body may carry the largest file the settings can allow (TRADEYARD_RFQ_FILE_MAX_BYTES, at
-# most 100 MiB) plus the form around it; the setting itself is checked while the file is stored.
-MAX_UPLOAD_BODY = 101 * 1024 * 1024
 Summary = Annotated[str | None, QueryParameter(min_length=1, max_length=2000, required=False)]
 S = TypeVar("S", bound=msgspec.Struct)
 
@@ -208,7 +205,7 @@ class RfqController(Controller):
         "TIFF, ZIP-based office files, DWG, STEP) and the size by `TRADEYARD_RFQ_FILE_MAX_BYTES`. Drafts take "
         "files freely; after publication a file comes with an amendment: send `summary` (what vendors read) and "
         "`material=true` when the file changes what is asked (offers must then be re-confirmed).",
-        request_max_body_size=MAX_UPLOAD_BODY,
+        request_max_body_size=attachments.MAX_UPLOAD_BODY,
     )
     async def attach_file(
         self, request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId
@@ -411,7 +408,7 @@ class VendorRfqController(Controller):
         description="Multipart form: `file`. Send your offer first. The type is checked by content, the size by "
         "`TRADEYARD_RFQ_FILE_MAX_BYTES`. For tenders the file, its name and size are encrypted: nobody but your "
         "company can read them before the deadline.",
-        request_max_body_size=MAX_UPLOAD_BODY,
+        request_max_body_size=attachments.MAX_UPLOAD_BODY,
     )
     async def attach_bid_file(
         self, request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId

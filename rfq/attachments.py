@@ -52,6 +52,9 @@ from rfq.service import (
 # Every type the platform recognises: documents, images, scans, CAD drawings and models, office files.
 ALLOWED_TYPES = tuple(files.FILE_TYPES)
 MAX_FILES_PER_RFQ = 50
+# A request body may carry the largest file the settings can allow (TRADEYARD_RFQ_FILE_MAX_BYTES, at most
+# 100 MiB) and the form around it; the setting itself is checked while the file is stored.
+MAX_UPLOAD_BODY = 101 * 1024 * 1024
 MAX_FILES_PER_BID = 20
 NO_FILE = "No such file."
 

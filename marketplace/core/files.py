@@ -71,6 +71,11 @@ def labels(allowed: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
+def accept(allowed: Iterable[str]) -> str:
+    """The name endings of ``allowed`` for a file input's ``accept`` attribute (a hint; content decides)."""
+    return ",".join(f".{ext}" for t in allowed for ext in FILE_TYPES[t].extensions)
+
+
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"*:<>?|\\/]')
 _SPACES = re.compile(r"\s+")
 

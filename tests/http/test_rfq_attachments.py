@@ -447,3 +447,54 @@ async def test_unverified_or_other_companies_see_no_request_files(
     assert (
         await files_client.get(f"/api/v1/vendor/rfqs/{rfq['id']}/attachments", headers=uninvited.auth("admin"))
     ).status_code == 404
+
+
+async def test_foreign_file_ids_under_ones_own_request_are_404(
+    files_client: httpx.AsyncClient, conn: Connection
+) -> None:
+    """Ownership on every sub-resource: an id of another request's (or another offer's) file is not found,
+    even under a request and an offer of one's own."""
+    mine, theirs = await buyer_party(conn), await buyer_party(conn)
+    vendor, rival = await vendor_party(conn), await vendor_party(conn)
+    my_rfq = await published_rfq(files_client, mine, [vendor, rival])
+    their_rfq = await published_rfq(files_client, theirs, [vendor])
+    their_file = (
+        await upload(files_client, f"/api/v1/rfqs/{their_rfq['id']}/attachments", theirs, summary="Their drawing")
+    ).json()
+    my_bid = (await submit(files_client, vendor, my_rfq)).json()
+    rival_bid = (await submit(files_client, rival, my_rfq)).json()
+    their_bid = (await submit(files_client, vendor, their_rfq)).json()
+    vendor_base = f"/api/v1/vendor/rfqs/{my_rfq['id']}/bid/attachments"
+    rival_file = (await upload(files_client, vendor_base, rival, label="sales")).json()
+    other_offer_file = (
+        await upload(files_client, f"/api/v1/vendor/rfqs/{their_rfq['id']}/bid/attachments", vendor, label="sales")
+    ).json()
+
+    mine_base = f"/api/v1/rfqs/{my_rfq['id']}"
+    assert (
+        await files_client.get(f"{mine_base}/attachments/{their_file['id']}", headers=mine.auth())
+    ).status_code == 404
+    gone = await files_client.delete(f"{mine_base}/attachments/{their_file['id']}?summary=x", headers=mine.auth())
+    assert problem(gone, 404)["code"] == "rfq.file_not_found"
+    # An offer of this request, with a file of another offer or of another request's offer.
+    for bid_id, file_id in ((my_bid["bid_id"], rival_file["id"]), (my_bid["bid_id"], other_offer_file["id"])):
+        r = await files_client.get(f"{mine_base}/bids/{bid_id}/attachments/{file_id}", headers=mine.auth())
+        assert r.status_code == 404
+    # Another request's offer under this request.
+    assert (
+        await files_client.get(f"{mine_base}/bids/{their_bid['bid_id']}/attachments", headers=mine.auth())
+    ).status_code == 404
+    # The vendor's own offer routes with the rival's file id.
+    for method in ("GET", "DELETE"):
+        r = await files_client.request(method, f"{vendor_base}/{rival_file['id']}", headers=vendor.auth("sales"))
+        assert r.status_code == 404
+    assert (
+        await files_client.get(
+            f"/api/v1/vendor/rfqs/{my_rfq['id']}/attachments/{their_file['id']}", headers=vendor.auth()
+        )
+    ).status_code == 404
+    # The rival's file is untouched and still its own.
+    assert [f["id"] for f in (await files_client.get(vendor_base, headers=rival.auth("sales"))).json()] == [
+        rival_file["id"]
+    ]
+    assert rival_bid["bid_id"] != my_bid["bid_id"]
