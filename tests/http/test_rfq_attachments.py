@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,18 @@ async def test_type_size_count_and_field_limits_answer_problem_json(
     assert foreign_line["errors"] == [{"field": "line_id", "reason": "Not a line of this request."}]
     not_a_number = problem(await upload(files_client, base, buyer, line_id="abc"), 400)
     assert not_a_number["errors"][0]["field"] == "line_id"
+    # A body announced beyond what any setting allows is refused before it is read.
+
+    async def announced_huge() -> AsyncIterator[bytes]:
+        yield b"--x\r\n"
+
+    huge = await files_client.post(
+        base,
+        content=announced_huge(),
+        headers=buyer.auth("buyer")
+        | {"content-type": "multipart/form-data; boundary=x", "content-length": str(200 * 1024 * 1024)},
+    )
+    assert problem(huge, 413)["code"] == "request.too_large"
     # Nothing was stored by any of these.
     assert (await files_client.get(base, headers=buyer.auth("buyer"))).json() == []
 
@@ -498,3 +510,45 @@ async def test_foreign_file_ids_under_ones_own_request_are_404(
         rival_file["id"]
     ]
     assert rival_bid["bid_id"] != my_bid["bid_id"]
+
+
+async def test_files_of_a_best_and_final_offer_open_at_that_rounds_deadline(
+    files_client: httpx.AsyncClient, conn: Connection
+) -> None:
+    buyer, v1, v2 = await buyer_party(conn), await vendor_party(conn), await vendor_party(conn)
+    tender = await published_rfq(files_client, buyer, [v1, v2], kind="tender")
+    b1 = (await submit(files_client, v1, tender)).json()
+    b2 = (await submit(files_client, v2, tender)).json()
+    base = f"/api/v1/vendor/rfqs/{tender['id']}/bid/attachments"
+    first = (await upload(files_client, base, v1, PDF, "first-round.pdf", label="sales")).json()
+    await pass_deadline(conn, tender["id"])
+    await files_client.get(f"/api/v1/rfqs/{tender['id']}", headers=buyer.auth("buyer"))  # closes it
+    bafo_closes = datetime.fromisoformat(tender["closes_at"]) + timedelta(days=3)
+    r = await files_client.post(
+        f"/api/v1/rfqs/{tender['id']}/bafo",
+        json={"bid_ids": [b1["bid_id"]], "closes_at": bafo_closes.isoformat()},
+        headers=buyer.auth("buyer"),
+    )
+    assert r.status_code == 200, r.text
+    # Only the shortlisted vendor attaches, and files of the first round stay as they were opened.
+    assert problem(await upload(files_client, base, v2, label="sales"), 422)["code"] == "rfq.deadline_passed"
+    final = await upload(files_client, base, v1, PNG, "final-offer.png", label="sales")
+    assert final.status_code == 201, final.text
+    kept = await files_client.delete(f"{base}/{first['id']}", headers=v1.auth("sales"))
+    assert problem(kept, 422)["code"] == "rfq.deadline_passed"
+
+    offer_base = f"/api/v1/rfqs/{tender['id']}/bids/{b1['bid_id']}/attachments"
+    assert [f["filename"] for f in (await files_client.get(offer_base, headers=buyer.auth("buyer"))).json()] == [
+        "first-round.pdf"
+    ]
+    hidden = await files_client.get(f"{offer_base}/{final.json()['id']}", headers=buyer.auth("buyer"))
+    assert hidden.status_code == 404
+    assert (
+        await files_client.get(f"/api/v1/rfqs/{tender['id']}/bids/{b2['bid_id']}/attachments", headers=buyer.auth())
+    ).json() == []
+    await freeze_clock(conn, bafo_closes)
+    assert [f["filename"] for f in (await files_client.get(offer_base, headers=buyer.auth("buyer"))).json()] == [
+        "first-round.pdf",
+        "final-offer.png",
+    ]
+    assert (await files_client.get(f"{offer_base}/{final.json()['id']}", headers=buyer.auth())).content == PNG
