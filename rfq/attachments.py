@@ -52,10 +52,10 @@ from rfq.service import (
 # Every type the platform recognises: documents, images, scans, CAD drawings and models, office files.
 ALLOWED_TYPES = tuple(files.FILE_TYPES)
 MAX_FILES_PER_RFQ = 50
+MAX_FILES_PER_BID = 20
 # A request body may carry the largest file the settings can allow (TRADEYARD_RFQ_FILE_MAX_BYTES, at most
 # 100 MiB) and the form around it; the setting itself is checked while the file is stored.
 MAX_UPLOAD_BODY = 101 * 1024 * 1024
-MAX_FILES_PER_BID = 20
 NO_FILE = "No such file."
 
 
@@ -224,8 +224,8 @@ async def remove_rfq_file(
     Raises ``NotFound`` (not the buyer's request or file), ``Forbidden``, ``RuleViolation``, ``FieldErrors``.
     """
     current = await close_if_due(conn, await get_own(conn, actor, rfq_id, lock=True), settings=settings)
-    found = await repo.get_rfq_file(conn, current.id, file_id, in_force_only=True)
-    if found is None:
+    found = await repo.get_rfq_file(conn, current.id, file_id, in_force_only=False)
+    if found is None or found[0].removed_in is not None:
         raise NotFound("rfq.file_not_found", NO_FILE)
     _check_files_may_change(actor, current, summary=cmd.summary)
     file, _ = found
