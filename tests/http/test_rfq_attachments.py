@@ -552,3 +552,35 @@ async def test_files_of_a_best_and_final_offer_open_at_that_rounds_deadline(
         "final-offer.png",
     ]
     assert (await files_client.get(f"{offer_base}/{final.json()['id']}", headers=buyer.auth())).content == PNG
+
+
+async def test_files_of_a_line_removed_by_an_amendment(files_client: httpx.AsyncClient, conn: Connection) -> None:
+    buyer, vendor = await buyer_party(conn), await vendor_party(conn)
+    draft = await create_rfq(files_client, buyer)
+    first_line = draft["lines"][0]["id"]
+    line_file = (
+        await upload(files_client, f"/api/v1/rfqs/{draft['id']}/attachments", buyer, line_id=str(first_line))
+    ).json()
+    await files_client.post(
+        f"/api/v1/rfqs/{draft['id']}/invitations", json={"vendor_ids": [vendor.id]}, headers=buyer.auth()
+    )
+    r = await files_client.post(
+        f"/api/v1/rfqs/{draft['id']}/transitions", json={"to": "published"}, headers=buyer.auth("buyer")
+    )
+    assert r.status_code == 200, r.text
+    vendor_base = f"/api/v1/vendor/rfqs/{draft['id']}/attachments"
+    assert [f["id"] for f in (await files_client.get(vendor_base, headers=vendor.auth())).json()] == [line_file["id"]]
+    amended = await files_client.post(
+        f"/api/v1/rfqs/{draft['id']}/amendments",
+        json={"summary": "Line 1 dropped", "lines": [{"action": "remove", "line_id": first_line}]},
+        headers=buyer.auth("buyer"),
+    )
+    assert amended.status_code == 201, amended.text
+    # Vendors no longer see the file of a line that is no longer asked for; the buyer can still withdraw it.
+    assert (await files_client.get(vendor_base, headers=vendor.auth())).json() == []
+    withdrawn = await files_client.delete(
+        f"/api/v1/rfqs/{draft['id']}/attachments/{line_file['id']}",
+        params={"summary": "Drawing of the dropped line withdrawn"},
+        headers=buyer.auth("buyer"),
+    )
+    assert withdrawn.status_code == 204, withdrawn.text
