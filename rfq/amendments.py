@@ -8,6 +8,7 @@ re-confirm with one click. Deadlines are instants: all arithmetic here is on UTC
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -37,8 +38,19 @@ LINE_FIELDS = (
 )
 
 
-async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *, settings: Settings) -> Amendment:
+async def amend(
+    conn: Connection,
+    actor: Actor,
+    rfq_id: int,
+    cmd: AmendmentIn,
+    *,
+    settings: Settings,
+    file_changes: Sequence[Mapping[str, Any]] = (),
+) -> Amendment:
     """Publish a new revision of one of the buyer's open RFQs.
+
+    ``file_changes`` records files added or withdrawn with this revision (rfq/attachments.py makes them,
+    each ``{"change": "added"|"removed", "attachment_id", "filename", "line_id", "material"}``).
 
     Raises ``NotFound`` (not the buyer's), ``Forbidden`` (role), ``RuleViolation`` (not published; a frozen
     field; nothing changed), ``FieldErrors`` (invalid lines or deadlines), ``StaleWrite`` (changed meanwhile).
@@ -64,6 +76,8 @@ async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *
     changes: dict[str, Any] = {}
     if line_changes:
         changes["lines"] = line_changes
+    if file_changes:
+        changes["attachments"] = [dict(c) for c in file_changes]
     material = rules.is_material(changes, closes_at_before=current.closes_at, closes_at_after=requested_close)
     closes_at = rules.extended_deadline(current.rules, material=material, now=now, requested=requested_close)
     questions_close_at = (

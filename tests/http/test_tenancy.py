@@ -110,6 +110,19 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         victim_company,
         victim_user,
     )
+    attachment = await conn.fetchval(
+        "INSERT INTO rfq_attachment (rfq_id, storage_key, filename, content_type, size_bytes, sha256, uploaded_by)"
+        " VALUES ($1, 'nowhere', 'Secret drawing.pdf', 'application/pdf', 1, 'x', $2) RETURNING id",
+        rfq,
+        victim_user,
+    )
+    bid_attachment = await conn.fetchval(
+        "INSERT INTO bid_attachment (bid_id, storage_key, filename, content_type, size_bytes, sha256, sealed, opens_at,"
+        " uploaded_by) VALUES ($1, 'nowhere', 'Secret offer.pdf', 'application/pdf', 1, 'x', false,"
+        " now() + interval '5 days', $2) RETURNING id",
+        bid,
+        victim_user,
+    )
     notification = await conn.fetchval(
         "INSERT INTO notification (user_id, company_id, kind, subject, body, dedupe_key)"
         " VALUES ($1, $2, 'probe', 'Secret subject', 'Secret body', 'probe') RETURNING id",
@@ -117,6 +130,8 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         victim_company,
     )
     return {
+        "attachment_id": attachment,
+        "bid_attachment_id": bid_attachment,
         "question_id": question,
         "notification_id": notification,
         "rfq_id": rfq,

@@ -26,6 +26,7 @@ from rfq import awards, bids, rules, service
 from rfq.commands import InviteIn, RfqIn
 from rfq.evaluation import build_comparison
 from rfq.models import FINAL, TRANSITIONS, UNPUBLISHED, Award, Rfq, Status
+from web.buyer import rfq_files
 from web.forms import FormErrors, minor_units, parse_nested, read_form, render_form
 from web.session import redirect
 
@@ -237,6 +238,7 @@ async def _detail_context(conn: Connection, actor: Actor, rfq_id: int, settings:
         "can_award": current.status == Status.EVALUATED and actor.has_any(*awards.AWARD_ROLES),
         "final": current.status in FINAL,
         "sealed_until_close": current.rules.sealed and current.status == Status.PUBLISHED,
+        "files": await rfq_files.files_view(conn, actor, current, settings=settings),
         "values": {},
         "errors": {},
     }

@@ -23,6 +23,7 @@ from rfq.commands import BidIn
 from rfq.models import Bid, BidStatus, BidVersion, Receipt, Status
 from web.forms import FormErrors, minor_units, parse_nested, read_form, render_form
 from web.session import redirect
+from web.vendor import rfq_files
 
 AnyRequest = Request[Any, Any, Any]
 BASES = (1, 10, 100, 1000)
@@ -152,6 +153,7 @@ async def _context(
         "can_withdraw": bid is not None and bid.status != BidStatus.WITHDRAWN and current.status == Status.PUBLISHED,
         "needs_reconfirmation": bid is not None and bid.status == BidStatus.NEEDS_RECONFIRMATION,
         "idempotency_key": uuid.uuid4().hex,
+        "files": await rfq_files.files_view(conn, actor, current, settings=settings),
         "bases": BASES,
         "values": prefill,
         "errors": {},
