@@ -85,7 +85,8 @@ async def test_buyer_attaches_and_deletes_draft_files_through_the_page(
         assert missing.status_code == 422
         assert "Choose a file." in missing.text
 
-        # With htmx: the section comes back alone, with the new file, or with the message (200: htmx swaps it).
+        # With htmx: the section comes back alone, with the new file, or with the message (422, swapped by the
+        # form's data-swap-invalid opt-in).
         swapped = await post_file(page, f"/buyer/rfqs/{rfq_id}/files", PNG, "photo.png", headers=HX)
         assert swapped.status_code == 200
         assert swapped.headers["vary"] == "HX-Request"
@@ -93,8 +94,10 @@ async def test_buyer_attaches_and_deletes_draft_files_through_the_page(
         assert "<html" not in swapped.text
         assert set(file_links(swapped.text, f"/buyer/rfqs/{rfq_id}/files/")) == {"spec.pdf", "photo.png"}
         refused_hx = await post_file(page, f"/buyer/rfqs/{rfq_id}/files", b"plain text", "notes.txt", headers=HX)
-        assert refused_hx.status_code == 200
+        assert refused_hx.status_code == 422
         assert "This file is not a PDF" in refused_hx.text
+        assert '<section id="files"' in refused_hx.text
+        assert "<html" not in refused_hx.text
 
         photo = file_links(swapped.text, f"/buyer/rfqs/{rfq_id}/files/")["photo.png"]
         deleted = await page.post(f"{photo}/delete", headers=csrf(page))
@@ -161,7 +164,7 @@ async def test_vendor_attaches_to_its_sealed_offer_and_the_buyer_sees_it_only_af
         assert list(own) == ["method-statement.pdf"]
         assert (await vpage.get(own["method-statement.pdf"])).content == PDF
         refused = await post_file(vpage, f"/vendor/rfqs/{rfq_id}/bid/files", b"", "empty.pdf", headers=HX)
-        assert refused.status_code == 200
+        assert refused.status_code == 422
         assert "The file is empty." in refused.text
 
         await sign_in(page, buyer.company.emails["admin"])

@@ -3,8 +3,8 @@
 The section (``buyer/rfq_files_section.html``) is part of the request page and of ``/buyer/rfqs/{id}/files``;
 its forms post here and call the same ``rfq.attachments`` use cases as the JSON API. Without JavaScript a
 change redirects to the request page and a refused one renders the files page again with the messages
-(422). With htmx the forms swap the section itself: htmx 2 does not swap 4xx answers, so a refused change
-comes back as the section with its messages (200); a change made with an amendment, which can move the
+(422). With htmx the forms swap the section itself, a refused change included (422 with the messages;
+the forms carry ``data-swap-invalid``, the page script's opt-in to swapping it); a change made with an amendment, which can move the
 deadline shown above the section, sends the browser to the whole request page (``HX-Redirect``).
 """
 
@@ -106,12 +106,13 @@ async def _section_or_page(
     exc: DomainError | FormErrors | None = None,
     values: dict[str, str] | None = None,
 ) -> Template:
-    """The section for htmx (200, also with messages), or the whole files page (422 with messages)."""
+    """The section for htmx, or the whole files page; with messages (422) when a change was refused."""
     current = await service.close_if_due(conn, await service.get_own(conn, actor, rfq_id), settings=settings)
     errors, summary = errors_of(exc) if exc is not None else ({}, None)
     view = await files_view(conn, actor, current, settings=settings, errors=errors, summary=summary, values=values)
     htmx = _htmx(request)
-    status = 200 if exc is None or htmx else (exc.status if isinstance(exc, DomainError) else 422)
+    # A refusal answers 422 also to htmx: the forms are marked data-swap-invalid (web/static/app.js).
+    status = 200 if exc is None else (422 if htmx or not isinstance(exc, DomainError) else exc.status)
     return Template(
         template_name="buyer/rfq_files_section.html" if htmx else "buyer/rfq_files.html",
         context={"actor": actor, "rfq": current, "files": view},

@@ -83,7 +83,8 @@ async def _section_or_page(
     errors, summary = errors_of(exc) if exc is not None else ({}, None)
     view = await files_view(conn, actor, current, settings=settings, errors=errors, summary=summary)
     htmx = _htmx(request)
-    status = 200 if exc is None or htmx else (exc.status if isinstance(exc, DomainError) else 422)
+    # A refusal answers 422 also to htmx: the forms are marked data-swap-invalid (web/static/app.js).
+    status = 200 if exc is None else (422 if htmx or not isinstance(exc, DomainError) else exc.status)
     return Template(
         template_name="vendor/rfq_files_section.html" if htmx else "vendor/rfq_files.html",
         context={"actor": actor, "rfq": current, "files": view},
