@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import aiohttp
 import httpx
 import msgspec
 
@@ -38,13 +39,20 @@ async def capture(
     settings: Settings, token: str, run: Callable[[SearchService, Connection, Actor], Awaitable[Any]]
 ) -> list[Step]:
     """The requests our service sends to Meilisearch for one call of ``run``, grouped into concurrent steps."""
-    client = create_search_client(settings)
     sent: list[tuple[float, Recorded]] = []
+    started: dict[int, tuple[float, str]] = {}
 
-    async def record(request: Any) -> None:
-        sent.append((time.perf_counter(), Recorded(request.url.path, bytes(request.content))))
+    async def start(session: Any, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        started[id(context)] = (time.perf_counter(), params.url.path)
 
-    client.http_client.event_hooks["request"].append(record)
+    async def body(session: Any, context: Any, params: aiohttp.TraceRequestChunkSentParams) -> None:
+        at, path = started.pop(id(context))
+        sent.append((at, Recorded(path, bytes(params.chunk))))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(start)
+    trace.on_request_chunk_sent.append(body)
+    client = create_search_client(settings, trace_configs=[trace])
     conn = await connect(settings.database_url)
     try:
         tx = conn.transaction()
@@ -58,10 +66,12 @@ async def capture(
     finally:
         await conn.close()
         await client.aclose()
+    if not sent or started:
+        raise RuntimeError("requests to Meilisearch were not recorded (only bodied requests are replayed)")
     # Requests sent within a millisecond of each other were started together (asyncio.gather).
     steps: list[Step] = []
     last = -1.0
-    for at, request in sent:
+    for at, request in sorted(sent, key=lambda s: s[0]):
         if steps and at - last < 0.001:
             steps[-1].append(request)
         else:

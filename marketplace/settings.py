@@ -56,6 +56,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     database (a secret store), so a database dump cannot open sealed bids. Empty: derived from secret_key."""
     storage_dir: str = ".data/storage"
     """Where uploaded files live (LocalStorage)."""
+    rfq_file_max_bytes: Annotated[int, msgspec.Meta(ge=1024, le=100 * 1024 * 1024)] = 25 * 1024 * 1024
+    """Largest file a buyer attaches to a request or a vendor to a bid (sealed files are encrypted in memory)."""
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -32,6 +32,7 @@ from rfq.jobs import rfq_jobs
 from search.client import create_search_client
 from search.indexer import ensure_index
 from search.jobs import search_jobs
+from search.rfqs import ensure_rfq_index
 from vendors.jobs import catalog_jobs
 
 log = structlog.get_logger("tradeyard.worker")
@@ -128,6 +129,8 @@ async def run_worker(settings: Settings, *, mode: QueueExecutionMode = QueueExec
     try:
         # The index design lives in code: a missing index or changed settings means a rebuild, now.
         await ensure_index(db, search, settings)
+        await ensure_rfq_index(db, search, settings)
+        ctx.resources["rfq_index_ready"] = True
     except Unavailable:
         log.warning("search_unavailable_at_start")  # indexing jobs wait and retry until it answers
 

@@ -8,6 +8,7 @@ re-confirm with one click. Deadlines are instants: all arithmetic here is on UTC
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -69,7 +70,14 @@ class _Plan(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def _plan(
-    conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *, settings: Settings, lock: bool
+    conn: Connection,
+    actor: Actor,
+    rfq_id: int,
+    cmd: AmendmentIn,
+    *,
+    settings: Settings,
+    lock: bool,
+    file_changes: Sequence[Mapping[str, Any]] = (),
 ) -> _Plan:
     """Every check of an amendment and its field-by-field diff, without writing it."""
     current = await get_own(conn, actor, rfq_id, lock=lock)
@@ -93,6 +101,8 @@ async def _plan(
     changes: dict[str, Any] = {}
     if line_changes:
         changes["lines"] = line_changes
+    if file_changes:
+        changes["attachments"] = [dict(c) for c in file_changes]
     material = rules.is_material(changes, closes_at_before=current.closes_at, closes_at_after=requested_close)
     closes_at = rules.extended_deadline(current.rules, material=material, now=now, requested=requested_close)
     questions_close_at = (
@@ -139,13 +149,24 @@ async def preview_amendment(
     return (await _plan(conn, actor, rfq_id, cmd, settings=settings, lock=False)).preview
 
 
-async def amend(conn: Connection, actor: Actor, rfq_id: int, cmd: AmendmentIn, *, settings: Settings) -> Amendment:
+async def amend(
+    conn: Connection,
+    actor: Actor,
+    rfq_id: int,
+    cmd: AmendmentIn,
+    *,
+    settings: Settings,
+    file_changes: Sequence[Mapping[str, Any]] = (),
+) -> Amendment:
     """Publish a new revision of one of the buyer's open RFQs.
+
+    ``file_changes`` records files added or withdrawn with this revision (rfq/attachments.py makes them,
+    each ``{"change": "added"|"removed", "attachment_id", "filename", "line_id", "material"}``).
 
     Raises ``NotFound`` (not the buyer's), ``Forbidden`` (role), ``RuleViolation`` (not published; a frozen
     field; nothing changed), ``FieldErrors`` (invalid lines or deadlines), ``StaleWrite`` (changed meanwhile).
     """
-    plan = await _plan(conn, actor, rfq_id, cmd, settings=settings, lock=True)
+    plan = await _plan(conn, actor, rfq_id, cmd, settings=settings, lock=True, file_changes=file_changes)
     current, preview = plan.rfq, plan.preview
     changes = preview.changes
     added = iter([c for c in changes.get("lines", []) if c["change"] == "added"])

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from litestar import Controller, Response, get, post, put
-from litestar.datastructures import State
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import FormMultiDict, State, UploadFile
+from litestar.exceptions import ValidationException
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.response import Stream
 
+from marketplace.core import files
 from marketplace.core.actor import CurrentActor
 from marketplace.core.db import PathId, Tx
-from rfq import amendments, awards, bids, questions, service
+from marketplace.core.errors import RuleViolation
+from marketplace.core.storage import LocalStorage, chunks_of
+from rfq import amendments, attachments, awards, bids, questions, service
 from rfq.amendments import AmendmentPreview
-from rfq.commands import AmendmentIn, AnswerIn, AwardIn, BafoIn, BidIn, InviteIn, QuestionIn, RevisionRequestIn, RfqIn
-from rfq.models import Amendment, Award, Invitation, Question, Receipt, Status
+from rfq.commands import (
+    AmendmentIn,
+    AnswerIn,
+    AwardIn,
+    BafoIn,
+    BidIn,
+    FileRemovalIn,
+    InviteIn,
+    QuestionIn,
+    RevisionRequestIn,
+    RfqFileIn,
+    RfqIn,
+)
+from rfq.models import Amendment, Award, BidAttachment, Invitation, Question, Receipt, RfqAttachment, Status
 from rfq.schemas import (
     InboxItemOut,
     InvitationAnswerIn,
@@ -38,10 +56,32 @@ IdempotencyKey = Annotated[
     ),
 ]
 PAGE_SIZE = 50
+Summary = Annotated[str | None, QueryParameter(min_length=1, max_length=2000, required=False)]
+S = TypeVar("S", bound=msgspec.Struct)
 
 
 def _etag(version: int, rfq_id: int) -> str:
     return f'"rfq-{rfq_id}-{version}"'
+
+
+def _upload(form: FormMultiDict) -> UploadFile:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise RuleViolation("rfq.file_missing", "Send the file as multipart form field `file`.", field="file")
+    return upload
+
+
+def _fields(form: FormMultiDict, cmd_type: type[S]) -> S:
+    """The form fields beside the file, validated by ``cmd_type`` (400 with the field named, like JSON)."""
+    raw = {name: value for name in cmd_type.__struct_fields__ if isinstance(value := form.get(name), str) and value}
+    try:
+        return msgspec.convert(raw, cmd_type, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValidationException(detail=str(exc)) from None
+
+
+def _download(found: attachments.Download) -> Stream:
+    return files.download(found.chunks, filename=found.filename, content_type=found.content_type)
 
 
 class RfqController(Controller):
@@ -139,9 +179,9 @@ class RfqController(Controller):
 
     @put("/{rfq_id:int}/bids/{bid_id:int}/scores", summary="Score an offer on the tender's manual criteria")
     async def scores(
-        self, conn: Tx, actor: CurrentActor, rfq_id: PathId, bid_id: PathId, data: JSONBody[ScoresIn]
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, bid_id: PathId, data: JSONBody[ScoresIn]
     ) -> dict[str, dict[str, int]]:
-        found = await awards.set_scores(conn, actor, rfq_id, bid_id, data.scores)
+        found = await awards.set_scores(conn, actor, rfq_id, bid_id, data.scores, settings=state.settings)
         return {str(k): v for k, v in found.items()}
 
     @post("/{rfq_id:int}/bafo", summary="Open a best-and-final-offer round for a shortlist (tenders)", status_code=200)
@@ -158,6 +198,93 @@ class RfqController(Controller):
     @get("/{rfq_id:int}/award", summary="The award: lines, vendors, locked prices, when it becomes final")
     async def read_award(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> Award:
         return await awards.get_award(conn, actor, rfq_id)
+
+    @post(
+        "/{rfq_id:int}/attachments",
+        summary="Attach a document or drawing to the request or one of its lines",
+        description="Multipart form: `file`, optional `line_id`. The type is checked by content (PDF, images, "
+        "TIFF, ZIP-based office files, DWG, STEP) and the size by `TRADEYARD_RFQ_FILE_MAX_BYTES`. Drafts take "
+        "files freely; after publication a file comes with an amendment: send `summary` (what vendors read) and "
+        "`material=true` when the file changes what is asked (offers must then be re-confirmed).",
+        request_max_body_size=attachments.MAX_UPLOAD_BODY,
+    )
+    async def attach_file(
+        self, request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId
+    ) -> RfqAttachment:
+        await service.get_own(conn, actor, rfq_id)  # another company's request: 404 before reading the body
+        form = await request.form()
+        upload = _upload(form)
+        return await attachments.add_rfq_file(
+            conn,
+            actor,
+            rfq_id,
+            _fields(form, RfqFileIn),
+            filename=upload.filename or "",
+            chunks=chunks_of(upload),
+            storage=LocalStorage(state.settings.storage_dir),
+            settings=state.settings,
+        )
+
+    @get("/{rfq_id:int}/attachments", summary="The request's files (those withdrawn by an amendment too)")
+    async def list_files(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> list[RfqAttachment]:
+        return await attachments.rfq_files(conn, actor, rfq_id)
+
+    @get(
+        "/{rfq_id:int}/attachments/{attachment_id:int}",
+        summary="Download one of the request's files",
+    )
+    async def download_file(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, attachment_id: PathId
+    ) -> Stream:
+        storage = LocalStorage(state.settings.storage_dir)
+        return _download(await attachments.rfq_file(conn, actor, rfq_id, attachment_id, storage=storage))
+
+    @delete(
+        "/{rfq_id:int}/attachments/{attachment_id:int}",
+        summary="Delete a draft's file, or withdraw a published request's file with an amendment",
+        description="After publication send `summary` (and `material=true` when withdrawing the file changes what "
+        "is asked); the file stays on record with the revision that withdrew it.",
+    )
+    async def delete_file(
+        self,
+        conn: Tx,
+        actor: CurrentActor,
+        state: State,
+        rfq_id: PathId,
+        attachment_id: PathId,
+        summary: Summary = None,
+        material: FromQuery[bool] = False,
+    ) -> None:
+        cmd = FileRemovalIn(summary=summary, material=material)
+        await attachments.remove_rfq_file(conn, actor, rfq_id, attachment_id, cmd, settings=state.settings)
+
+    @get(
+        "/{rfq_id:int}/bids/{bid_id:int}/attachments",
+        summary="The files of an offer you may read",
+        description="RFQ quotes: as they arrive; sealed tender bids: only after opening (before it: 404).",
+    )
+    async def offer_files(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, bid_id: PathId
+    ) -> list[BidAttachment]:
+        return await attachments.offer_files(conn, actor, rfq_id, settings=state.settings, bid_id=bid_id)
+
+    @get(
+        "/{rfq_id:int}/bids/{bid_id:int}/attachments/{bid_attachment_id:int}",
+        summary="Download a file of an offer you may read",
+    )
+    async def offer_file(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, bid_id: PathId, bid_attachment_id: PathId
+    ) -> Stream:
+        found = await attachments.offer_file(
+            conn,
+            actor,
+            rfq_id,
+            bid_id,
+            bid_attachment_id,
+            storage=LocalStorage(state.settings.storage_dir),
+            settings=state.settings,
+        )
+        return _download(found)
 
     @get("/{rfq_id:int}/questions", summary="Vendors' questions (askers shown by their per-request alias only)")
     async def list_questions(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> list[Question]:
@@ -273,6 +400,73 @@ class VendorRfqController(Controller):
         self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, idempotency_key: IdempotencyKey = None
     ) -> Receipt:
         return await bids.reconfirm_bid(conn, actor, rfq_id, settings=state.settings, idempotency_key=idempotency_key)
+
+    @get("/{rfq_id:int}/attachments", summary="The request's documents and drawings")
+    async def request_files(self, conn: Tx, actor: CurrentActor, rfq_id: PathId) -> list[RfqAttachment]:
+        return await attachments.vendor_rfq_files(conn, actor, rfq_id)
+
+    @get(
+        "/{rfq_id:int}/attachments/{attachment_id:int}",
+        summary="Download one of the request's files",
+    )
+    async def request_file(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, attachment_id: PathId
+    ) -> Stream:
+        storage = LocalStorage(state.settings.storage_dir)
+        return _download(await attachments.vendor_rfq_file(conn, actor, rfq_id, attachment_id, storage=storage))
+
+    @post(
+        "/{rfq_id:int}/bid/attachments",
+        summary="Attach a file to your offer (until the deadline; sealed with the bid for tenders)",
+        description="Multipart form: `file`. Send your offer first. The type is checked by content, the size by "
+        "`TRADEYARD_RFQ_FILE_MAX_BYTES`. For tenders the file, its name and size are encrypted: nobody but your "
+        "company can read them before the deadline.",
+        request_max_body_size=attachments.MAX_UPLOAD_BODY,
+    )
+    async def attach_bid_file(
+        self, request: Request[Any, Any, Any], conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId
+    ) -> BidAttachment:
+        await service.get_visible(conn, actor, rfq_id)  # a request the vendor cannot see: 404 before the body
+        upload = _upload(await request.form())
+        return await attachments.add_bid_file(
+            conn,
+            actor,
+            rfq_id,
+            filename=upload.filename or "",
+            chunks=chunks_of(upload),
+            storage=LocalStorage(state.settings.storage_dir),
+            settings=state.settings,
+        )
+
+    @get("/{rfq_id:int}/bid/attachments", summary="The files of your offer")
+    async def bid_files(self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId) -> list[BidAttachment]:
+        return await attachments.own_bid_files(conn, actor, rfq_id, settings=state.settings)
+
+    @get(
+        "/{rfq_id:int}/bid/attachments/{bid_attachment_id:int}",
+        summary="Download a file of your offer",
+    )
+    async def bid_file(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, bid_attachment_id: PathId
+    ) -> Stream:
+        found = await attachments.own_bid_file(
+            conn,
+            actor,
+            rfq_id,
+            bid_attachment_id,
+            storage=LocalStorage(state.settings.storage_dir),
+            settings=state.settings,
+        )
+        return _download(found)
+
+    @delete(
+        "/{rfq_id:int}/bid/attachments/{bid_attachment_id:int}",
+        summary="Remove a file from your offer (before the deadline)",
+    )
+    async def remove_bid_file(
+        self, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId, bid_attachment_id: PathId
+    ) -> None:
+        await attachments.remove_bid_file(conn, actor, rfq_id, bid_attachment_id, settings=state.settings)
 
     @post("/{rfq_id:int}/questions", summary="Ask the buyer a question (privately, before questions close)")
     async def ask(

@@ -34,7 +34,7 @@ from rfq.service import (
 )
 
 
-def _late(rfq: Rfq, deadline: datetime) -> DeadlinePassed:
+def late(rfq: Rfq, deadline: datetime) -> DeadlinePassed:
     return DeadlinePassed(
         "rfq.deadline_passed",
         f"Offers are accepted only before {deadline_text(deadline, rfq.buyer_time_zone)}; "
@@ -43,23 +43,24 @@ def _late(rfq: Rfq, deadline: datetime) -> DeadlinePassed:
     )
 
 
-class _Round(msgspec.Struct, frozen=True):
+class Round(msgspec.Struct, frozen=True):
     deadline: datetime
     round: int
 
 
-async def _round_for(conn: Connection, rfq: Rfq, bid: Bid | None) -> _Round:
-    """Which deadline a vendor's submission must make now: the RFQ's, a BAFO round's or a negotiation's."""
+async def round_for(conn: Connection, rfq: Rfq, bid: Bid | None) -> Round:
+    """Which deadline a vendor's submission (or bid file) must make now: the RFQ's, a BAFO round's or a
+    negotiation's. Raises ``DeadlinePassed`` after it, ``RuleViolation`` when the request takes no offers."""
     if rfq.status == Status.PUBLISHED:
         if await repo.has_passed(conn, rfq.closes_at):
-            raise _late(rfq, rfq.closes_at)
-        return _Round(rfq.closes_at, 1)
+            raise late(rfq, rfq.closes_at)
+        return Round(rfq.closes_at, 1)
     if bid is not None and bid.turn == "vendor" and bid.respond_by is not None and rfq.status == Status.CLOSED:
         if await repo.has_passed(conn, bid.respond_by):
-            raise _late(rfq, bid.respond_by)
-        return _Round(bid.respond_by, bid.round)
+            raise late(rfq, bid.respond_by)
+        return Round(bid.respond_by, bid.round)
     if rfq.status in (Status.CLOSED, Status.EVALUATED, Status.AWARDED, Status.UNSUCCESSFUL):
-        raise _late(rfq, rfq.closes_at)
+        raise late(rfq, rfq.closes_at)
     raise RuleViolation("rfq.not_open", f"This request is {rfq.status}; it takes no offers.")
 
 
@@ -73,7 +74,9 @@ def _content(cmd: BidIn) -> BidContent:
     )
 
 
-async def _data_key(conn: Connection, rfq: Rfq, *, settings: Settings, own_vendor_id: int | None) -> bytes:
+async def data_key(conn: Connection, rfq: Rfq, *, settings: Settings, own_vendor_id: int | None) -> bytes:
+    """The tender's data key, released by the database only after the deadline or to a vendor with a bid on
+    it (``own_vendor_id``); raises ``NotFound`` otherwise."""
     wrapped = await repo.sealing_key_for(conn, rfq.id, own_vendor_id=own_vendor_id)
     if wrapped is None:
         raise NotFound("rfq.sealed", "Sealed offers cannot be read before the deadline.")
@@ -102,7 +105,7 @@ async def submit_bid(
     # submissions of one vendor, one holding the bid and waiting for the counter, the other the reverse).
     await hit(conn, f"rfq-bid:{vendor_id}", limit=rfq.rules.max_bids_per_vendor_per_hour, window=timedelta(hours=1))
     bid = await repo.get_own_bid(conn, rfq.id, vendor_id=vendor_id, lock=True)
-    round_ = await _round_for(conn, rfq, bid)
+    round_ = await round_for(conn, rfq, bid)
     lines = {ln.id: ln for ln in await repo.list_lines(conn, rfq.id) if ln.removed_in is None}
     errors = {
         f"lines[{i}].line_id": "Not a line of this request."
@@ -126,7 +129,7 @@ async def submit_bid(
     version = bid.current_version + 1
     sealed = None
     if rfq.rules.sealed:
-        key = await _data_key(conn, rfq, settings=settings, own_vendor_id=vendor_id)
+        key = await data_key(conn, rfq, settings=settings, own_vendor_id=vendor_id)
         sealed = sealing.seal_content(key, data, bid_id=bid.id, version=version)
     submitted_at = await repo.insert_version(
         conn,
@@ -144,7 +147,7 @@ async def submit_bid(
         note=None,
     )
     if submitted_at is None:
-        raise _late(rfq, round_.deadline)
+        raise late(rfq, round_.deadline)
     updated = msgspec.structs.replace(
         bid,
         status=BidStatus.SUBMITTED,
@@ -194,7 +197,7 @@ async def withdraw_bid(conn: Connection, actor: Actor, rfq_id: int, *, settings:
     if bid is None or bid.status == BidStatus.WITHDRAWN:
         raise NotFound("rfq.bid_not_found", "Your company has no live offer on this request.")
     if rfq.status != Status.PUBLISHED or await repo.has_passed(conn, rfq.closes_at):
-        raise _late(rfq, rfq.closes_at)
+        raise late(rfq, rfq.closes_at)
     updated = msgspec.structs.replace(bid, status=BidStatus.WITHDRAWN)
     await repo.update_bid(conn, updated)
     await repo.insert_bid_history(conn, bid.id, bid.status, "withdrawn", actor.user_id, None)
@@ -236,7 +239,7 @@ async def _open_versions(
         target_prices = None
         if sealed is not None:
             if key is None:
-                key = await _data_key(conn, rfq, settings=settings, own_vendor_id=reader_vendor_id)
+                key = await data_key(conn, rfq, settings=settings, own_vendor_id=reader_vendor_id)
             content = sealing.open_content(key, sealed, bid_id=version.bid_id, version=version.version)
         elif version.author == "buyer":
             target_prices = dict(plain.get("target_prices", {}))

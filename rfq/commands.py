@@ -188,3 +188,26 @@ class AmendmentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
         for field, value in (("closes_at", self.closes_at), ("questions_close_at", self.questions_close_at)):
             if isinstance(value, datetime) and value.tzinfo is None:
                 raise msgspec.ValidationError(f"needs a UTC offset (an absolute instant) - at `$.{field}`")
+
+
+Summary = Annotated[str, Meta(min_length=1, max_length=2000)]
+
+
+class RfqFileIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The fields sent with a request file (multipart, beside ``file``).
+
+    While the request is a draft only ``line_id`` counts. After publication a file is added with an
+    amendment: ``summary`` (required) is what vendors read, and ``material`` says whether the file changes
+    what is asked (then offers must be re-confirmed and the deadline leaves the procedure's minimum time).
+    """
+
+    line_id: Id | None = None
+    summary: Summary | None = None
+    material: bool = False
+
+
+class FileRemovalIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Removing a request file after publication is an amendment too (a draft's file is simply deleted)."""
+
+    summary: Summary | None = None
+    material: bool = False

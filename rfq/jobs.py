@@ -7,8 +7,9 @@ from __future__ import annotations
 import structlog
 
 from marketplace.core.db import Connection
-from marketplace.core.jobs import JobContext, JobRegistry
+from marketplace.core.jobs import Job, JobContext, JobRegistry
 from marketplace.core.notifications import notify
+from marketplace.core.storage import LocalStorage
 from marketplace.settings import Settings
 from rfq import repository as repo
 from rfq.service import VENDOR_AUDIENCE, close_due_rfqs, deadline_text
@@ -17,6 +18,18 @@ log = structlog.get_logger("tradeyard.rfq")
 
 rfq_jobs = JobRegistry()
 DIGEST_TITLES = 20
+
+
+class DeleteStoredFile(Job, frozen=True, tag="rfq.delete_file"):
+    """The bytes of a draft's file the buyer deleted: removed once the deletion has committed."""
+
+    storage_key: str
+
+
+@rfq_jobs.handler(DeleteStoredFile)
+async def delete_stored_file(ctx: JobContext, job: DeleteStoredFile) -> None:
+    """Idempotent: a file that is already gone is fine."""
+    await LocalStorage(ctx.settings.storage_dir).delete(job.storage_key)
 
 
 @rfq_jobs.schedule("rfq.close_due", "* * * * *")

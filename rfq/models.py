@@ -364,3 +364,45 @@ class Amendment(msgspec.Struct, frozen=True, kw_only=True):
     closes_at_before: datetime
     closes_at_after: datetime
     created_at: datetime
+
+
+class RfqAttachment(msgspec.Struct, frozen=True, kw_only=True):
+    """A document or drawing of a request (``line_id`` None) or of one of its lines."""
+
+    id: int
+    rfq_id: int
+    line_id: int | None
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    added_in: int
+    """The revision that added the file: 1 for files of the draft, later ones came with an amendment."""
+    removed_in: int | None
+    """The revision (amendment) that withdrew the file; vendors no longer see it."""
+    created_at: datetime
+
+
+class FileMeta(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What a sealed bid file's row keeps encrypted: nothing of it is readable before opening."""
+
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    ref: str
+    """Random, bound into the encryption of the file's bytes: the bytes open only with this metadata."""
+
+
+class BidAttachment(msgspec.Struct, frozen=True, kw_only=True):
+    """A file of a bid, as a reader that may open it sees it."""
+
+    id: int
+    bid_id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    sealed: bool
+    opens_at: datetime
+    created_at: datetime

@@ -94,6 +94,9 @@ def is_material(changes: Mapping[str, Any], *, closes_at_before: datetime, close
         return True  # shortening the deadline
     if "criteria" in changes or "currency" in changes:
         return True
+    # A document or drawing may change what is asked; the buyer says so when adding or withdrawing it.
+    if any(file_change.get("material") for file_change in changes.get("attachments", [])):
+        return True
     for line_change in changes.get("lines", []):
         if line_change["change"] in ("added", "removed"):
             return True

@@ -197,8 +197,13 @@ async def move(
     reason: str | None = None,
     settings: Settings,
     version: int | None = None,
+    proceed_below_minimum: bool = False,
 ) -> Rfq:
-    """Move one of the buyer's RFQs to ``target`` under the transition table (publish, approve, cancel...)."""
+    """Move one of the buyer's RFQs to ``target`` under the transition table (publish, approve, cancel...).
+
+    Evaluating with fewer valid offers than the procedure's minimum needs ``proceed_below_minimum`` and a
+    reason (the JSON API says so with a reason containing "proceed"); it is logged.
+    """
     current = await get_own(conn, actor, rfq_id, lock=True)
     if version is not None and version != current.version:
         raise StaleWrite("rfq.stale", "Someone else changed this request; reload it and try again.")
@@ -212,7 +217,10 @@ async def move(
     if target == Status.PUBLISHED:
         await _prepare_publication(conn, actor, current, settings=settings, company=company)
     if target == Status.EVALUATED:
-        await _check_minimum_competition(conn, actor, current, proceed=bool(reason and "proceed" in reason.lower()))
+        if proceed_below_minimum and not (reason and reason.strip()):
+            raise FieldErrors({"reason": "Say why you proceed with fewer offers; it is logged."}, code="rfq.invalid")
+        proceed = proceed_below_minimum or bool(reason and "proceed" in reason.lower())
+        await _check_minimum_competition(conn, actor, current, proceed=proceed)
     return await apply_transition(
         conn, current, target, user_id=actor.user_id, role=role, reason=reason, settings=settings
     )
@@ -287,17 +295,24 @@ async def close_if_due(conn: Connection, current: Rfq, *, settings: Settings) ->
     """Apply the deadline if it has passed (any reader may; the job does the same): published → closed.
 
     With unanswered questions the procedure decides: ``block`` keeps the RFQ published (bids are refused
-    anyway, the deadline has passed) until the buyer answers; ``extend`` moves the deadline on.
+    anyway, the deadline has passed) until the buyer answers; ``extend`` moves the deadline on. Either way
+    the open-requests index hears of it: vendors can no longer act on a blocked request, and an extended
+    one is open longer.
     """
     if current.status != Status.PUBLISHED or not await repo.has_passed(conn, current.closes_at):
         return current
     unanswered = await repo.count_unanswered(conn, current.id)
     if unanswered:
         if current.rules.unanswered_questions == "block":
+            # Once: the clock job stops revisiting it; answering the last question closes it (questions.py).
+            if await repo.hold_for_answers(conn, current.id) and current.visibility == "public":
+                await rfq_changed(conn, current.id)
             return current
         now = await repo.clock(conn)
         closes_at = now + timedelta(hours=current.rules.extend_hours)
         await repo.set_schedule(conn, current.id, closes_at=closes_at, questions_close_at=current.questions_close_at)
+        if current.visibility == "public":
+            await rfq_changed(conn, current.id)
         await repo.insert_history(
             conn,
             current.id,

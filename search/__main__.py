@@ -1,8 +1,10 @@
 """Search maintenance: ``python -m search ensure|reindex|reconcile`` (``./dev reindex``, ``./dev reconcile``).
 
-- ``ensure``: apply the index design from code; rebuild when the index is missing or its settings changed.
-- ``reindex``: build a fresh index from PostgreSQL and swap it in (no moment of empty results).
-- ``reconcile``: compare PostgreSQL and the index (counts, checksum of ids and fingerprints) and repair.
+Each command covers both indexes: products, and the open requests (``search/rfqs.py``).
+
+- ``ensure``: apply the index design from code; rebuild when an index is missing or its settings changed.
+- ``reindex``: build fresh indexes from PostgreSQL and swap them in (no moment of empty results).
+- ``reconcile``: compare PostgreSQL and the indexes (counts, checksum of ids and fingerprints) and repair.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 
 from marketplace.core.db import Database, create_pool
 from marketplace.settings import Settings, SettingsError
-from search import indexer
+from search import indexer, rfqs
 from search.client import create_search_client
 
 
@@ -26,6 +28,8 @@ async def _run(command: str, settings: Settings, *, repair: bool) -> int:
         if command == "ensure":
             rebuilt = await indexer.ensure_index(db, client, settings)
             print("search index rebuilt" if rebuilt else "search index up to date")
+            rebuilt = await rfqs.ensure_rfq_index(db, client, settings)
+            print("open-requests index rebuilt" if rebuilt else "open-requests index up to date")
         elif command == "reindex":
 
             def progress(done: int) -> None:
@@ -33,15 +37,21 @@ async def _run(command: str, settings: Settings, *, repair: bool) -> int:
 
             total = await indexer.rebuild(db, client, settings, progress=progress)
             print(f"\rsearch index rebuilt: {total:,} documents in {time.perf_counter() - started:.1f} s")
+            total = await rfqs.rebuild_rfq_index(db, client, settings)
+            print(f"open-requests index rebuilt: {total:,} documents")
         else:
-            drift = await indexer.reconcile(db, client, settings, repair=repair)
-            print(
-                f"database {drift.database_count:,} documents (checksum {drift.database_checksum}), "
-                f"index {drift.index_count:,} (checksum {drift.index_checksum}); "
-                f"missing {drift.missing}, extra {drift.extra}, outdated {drift.outdated}"
-                + ("; repaired" if drift.repaired else "")
-            )
-            return 0 if drift.in_sync or drift.repaired else 1
+            drifts = {
+                "products": await indexer.reconcile(db, client, settings, repair=repair),
+                "open requests": await rfqs.reconcile_rfqs(db, client, settings, repair=repair),
+            }
+            for name, drift in drifts.items():
+                print(
+                    f"{name}: database {drift.database_count:,} documents (checksum {drift.database_checksum}), "
+                    f"index {drift.index_count:,} (checksum {drift.index_checksum}); "
+                    f"missing {drift.missing}, extra {drift.extra}, outdated {drift.outdated}"
+                    + ("; repaired" if drift.repaired else "")
+                )
+            return 0 if all(d.in_sync or d.repaired for d in drifts.values()) else 1
     finally:
         await client.aclose()
         await db.close()

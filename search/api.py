@@ -10,10 +10,11 @@ from typing import Annotated
 
 from litestar import Controller, Request, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.params import FromQuery, QueryParameter
 
 from marketplace.core.actor import CurrentActor
-from marketplace.core.db import Tx
+from marketplace.core.db import Tx, provide_statements
 from search.errors import BadSearch
 from search.query import SearchResult, SearchService, Suggestion
 from search.request import parse_request
@@ -51,6 +52,8 @@ def service_of(state: State) -> SearchService:
 class SearchController(Controller):
     path = "/search"
     tags = ("search",)
+    # No request transaction: every statement here is self-contained (see provide_statements).
+    dependencies = {"conn": Provide(provide_statements)}  # noqa: RUF012 (Litestar's declared class attribute)
 
     @get("/", summary="Search the catalog", description=DESCRIPTION)
     async def search(

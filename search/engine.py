@@ -1,19 +1,21 @@
-"""Raw JSON calls to Meilisearch over the SDK's HTTP client, encoded and decoded with msgspec.
+"""Raw JSON calls to Meilisearch over aiohttp, encoded and decoded with msgspec.
 
-The SDK's pydantic models cost more per search than Meilisearch itself takes (measured by
-``bench/search_latency.py``), so the hot paths (search, facet search, documents, tasks) go through
-these few functions; the SDK still owns the connection pool and headers (``search.client``).
+The SDK's pydantic models cost more per search than Meilisearch itself takes, and its httpx client
+several times what aiohttp costs per request (measured by ``bench/search_latency.py``; see
+``search.client.SearchClient``), so the hot paths (search, facet search, documents, tasks) go through
+these few functions.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx2
+import aiohttp
 import msgspec
 from meilisearch_python_sdk import AsyncClient
 
 from marketplace.core.errors import Unavailable
+from search.client import SearchClient
 
 
 class EngineError(Exception):
@@ -39,22 +41,22 @@ async def call(
     client: AsyncClient, method: str, path: str, body: Any = None, *, params: dict[str, Any] | None = None
 ) -> Any:
     """One request; 2xx → decoded JSON, 4xx/5xx → EngineError, transport failure → Unavailable."""
+    if not isinstance(client, SearchClient):
+        raise TypeError("Meilisearch clients come from search.client.create_search_client")
     try:
-        response = await client.http_client.request(
-            method,
-            path,
-            content=None if body is None else msgspec.json.encode(body),
-            params=params,
-            headers={"Content-Type": "application/json"},
-        )
-    except httpx2.TransportError as exc:
+        async with client.json_session().request(
+            method, path, data=None if body is None else msgspec.json.encode(body), params=params
+        ) as response:
+            status = response.status
+            content = await response.read()
+    except (TimeoutError, aiohttp.ClientError) as exc:
         raise _unavailable(exc) from exc
-    data = msgspec.json.decode(response.content) if response.content else None
-    if response.status_code >= 400:
+    data = msgspec.json.decode(content) if content else None
+    if status >= 400:
         info = data if isinstance(data, dict) else {}
-        if response.status_code >= 500 and info.get("code") is None:
-            raise _unavailable(RuntimeError(response.text))
-        raise EngineError(response.status_code, str(info.get("code")), str(info.get("message")))
+        if status >= 500 and info.get("code") is None:
+            raise _unavailable(RuntimeError(content.decode(errors="replace")))
+        raise EngineError(status, str(info.get("code")), str(info.get("message")))
     return data
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from marketplace.core.events import ProductsChanged, VendorChanged
 from marketplace.core.jobs import Job, JobContext, JobRegistry
 from search import documents, indexer
-from search.rfqs import rfq_search_jobs
+from search.rfqs import reconcile_rfqs, rfq_search_jobs
 from search.synonyms import PushSynonyms
 
 search_jobs = JobRegistry()
@@ -67,8 +67,9 @@ async def rebuild(ctx: JobContext, job: RebuildIndex) -> None:
 
 @search_jobs.schedule("search.reconcile", "41 2 * * *")
 async def nightly_reconcile(ctx: JobContext) -> None:
-    """Drift should never happen; if it does, this finds and repairs it within a day."""
+    """Drift should never happen; if it does, this finds and repairs it within a day (both indexes)."""
     await indexer.reconcile(ctx.db, ctx.resources["search"], ctx.settings)
+    await reconcile_rfqs(ctx.db, ctx.resources["search"], ctx.settings)
 
 
 # The open-requests index (search/rfqs.py) has its own handlers, composed here.

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 import pytest
+from hypothesis import settings as hypothesis_settings
 from meilisearch_python_sdk import AsyncClient
 
 from marketplace.app import Resources, create_app
@@ -26,12 +27,18 @@ from marketplace.dbroles import ensure_app_role
 from marketplace.settings import Settings
 from search.client import create_search_client
 from search.indexer import ensure_index
+from search.rfqs import ensure_rfq_index
 from tests.support import db as testdb
 from tests.support.live import live_server
 from tests.support.search import World, fresh_index
 from tests.support.services import ensure_services, load_dev_environment
 
 T = TypeVar("T")
+
+# Property tests assert behaviour, not speed: Hypothesis' default 200 ms deadline per example turned a
+# busy CI machine's slow example into a failure (DeadlineExceeded in test_bmecat under load).
+hypothesis_settings.register_profile("tradeyard", deadline=None)
+hypothesis_settings.load_profile("tradeyard")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -166,7 +173,8 @@ async def listen_conn(settings: Settings) -> AsyncIterator[Connection]:
 def server_url(settings: Settings) -> Iterator[str]:
     """The app served by granian in a subprocess, on this worker's database (e2e and fuzzing).
 
-    The search index exists first, as the worker makes sure in production (``ensure_index``).
+    The search indexes exist first, as the worker makes sure in production (``ensure_index``,
+    ``ensure_rfq_index``).
     """
     run_in_thread(_ensure_search_index(settings))
     with live_server(settings) as url:
@@ -178,6 +186,7 @@ async def _ensure_search_index(settings: Settings) -> None:
     client = create_search_client(settings)
     try:
         await ensure_index(db, client, settings)
+        await ensure_rfq_index(db, client, settings)
     finally:
         await client.aclose()
         await db.close()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import msgspec
 
+from marketplace.core import files
 from marketplace.core.actor import Actor
 from marketplace.core.db import Connection
 from marketplace.core.errors import NotFound, RuleViolation
@@ -16,10 +17,8 @@ from vendors import repository as repo
 from vendors.service import check_role, owner_scope
 
 MAX_BYTES = {"image": 10 * 1024 * 1024, "document": 25 * 1024 * 1024}
-SIGNATURES = {
-    "image": [(b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"RIFF", "image/webp")],
-    "document": [(b"%PDF-", "application/pdf")],
-}
+# Content types by kind, from the platform's one table of file signatures (marketplace/core/files.py).
+ALLOWED = {"image": ("image/png", "image/jpeg", "image/webp"), "document": ("application/pdf",)}
 
 
 class Media(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,11 +32,8 @@ class Media(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def sniff(kind: str, head: bytes) -> str | None:
-    """The content type if the first bytes match one allowed for ``kind`` (WEBP also needs 'WEBP' at 8)."""
-    for magic, content_type in SIGNATURES.get(kind, []):
-        if head.startswith(magic) and (content_type != "image/webp" or head[8:12] == b"WEBP"):
-            return content_type
-    return None
+    """The content type if the first bytes match one allowed for ``kind``."""
+    return files.sniff(head, ALLOWED.get(kind, ()))
 
 
 def content_type_of(kind: str, head: bytes) -> str:
@@ -46,8 +42,7 @@ def content_type_of(kind: str, head: bytes) -> str:
         raise RuleViolation("media.kind", "Choose image or document.", field="kind")
     content_type = sniff(kind, head[:16])
     if content_type is None:
-        allowed = "PNG, JPEG or WebP" if kind == "image" else "PDF"
-        raise RuleViolation("media.type", f"This file is not a {allowed} file.", field="file")
+        raise RuleViolation("media.type", f"This file is not a {files.labels(ALLOWED[kind])} file.", field="file")
     return content_type
 
 

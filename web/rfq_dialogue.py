@@ -74,8 +74,11 @@ def _new_line(fields: Mapping[str, Any], currency: str) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def change_rows(changes: Mapping[str, Any], *, currency: str, time_zone: str) -> list[ChangeRow]:
-    """An amendment's ``changes`` (see ``rfq.amendments``) as rows of label, old value and new value."""
+def change_rows(
+    changes: Mapping[str, Any], *, currency: str, time_zone: str, positions: Mapping[int, int] | None = None
+) -> list[ChangeRow]:
+    """An amendment's ``changes`` (see ``rfq.amendments``) as rows of label, old value and new value;
+    ``positions`` (line id → position) names the line a file belongs to."""
     rows: list[ChangeRow] = []
     for entry in changes.get("lines", []):
         position = entry.get("position")
@@ -101,6 +104,19 @@ def change_rows(changes: Mapping[str, Any], *, currency: str, time_zone: str) ->
                         material=field in rules.MATERIAL_LINE_FIELDS,
                     )
                 )
+    for entry in changes.get("attachments", []):
+        line = (positions or {}).get(entry.get("line_id") or 0)
+        where = f" (line {line})" if line else (" (a line)" if entry.get("line_id") else "")
+        name = str(entry.get("filename", ""))
+        added = entry.get("change") == "added"
+        rows.append(
+            ChangeRow(
+                label=("File added" if added else "File withdrawn") + where,
+                before=NOTHING if added else name,
+                after=name if added else NOTHING,
+                material=bool(entry.get("material")),
+            )
+        )
     for field, label in (("title", "Title"), ("description", "Description")):
         if field in changes:
             rows.append(
@@ -126,10 +142,14 @@ def change_rows(changes: Mapping[str, Any], *, currency: str, time_zone: str) ->
     return rows
 
 
-def amendment_views(found: Sequence[Amendment], rfq: Rfq, time_zone: str) -> list[AmendmentView]:
+def amendment_views(found: Sequence[Amendment], rfq: Rfq, time_zone: str, lines: Sequence[Line]) -> list[AmendmentView]:
     """The amendments newest first, each with its rows."""
+    positions = {ln.id: ln.position for ln in lines}
     return [
-        AmendmentView(amendment=a, rows=change_rows(a.changes, currency=rfq.currency, time_zone=time_zone))
+        AmendmentView(
+            amendment=a,
+            rows=change_rows(a.changes, currency=rfq.currency, time_zone=time_zone, positions=positions),
+        )
         for a in sorted(found, key=lambda a: a.revision, reverse=True)
     ]
 
@@ -166,7 +186,9 @@ async def buyer_dialogue(conn: Connection, actor: Actor, rfq: Rfq, lines: Sequen
     """Everything of the dialogue the buyer's detail page shows."""
     return {
         **await buyer_questions_context(conn, actor, rfq, lines),
-        "amendments": amendment_views(await amendments.buyer_amendments(conn, actor, rfq.id), rfq, actor.time_zone),
+        "amendments": amendment_views(
+            await amendments.buyer_amendments(conn, actor, rfq.id), rfq, actor.time_zone, lines
+        ),
         "can_amend": rfq.status == Status.PUBLISHED and actor.has_any(*amendments.AMEND_ROLES),
     }
 
@@ -203,12 +225,11 @@ async def vendor_dialogue(
     conn: Connection, actor: Actor, rfq: Rfq, lines: Sequence[Line], bid: Bid | None
 ) -> dict[str, Any]:
     """Everything of the dialogue the vendor's request page shows, with the outcome once decided."""
-    views = amendment_views(await amendments.vendor_amendments(conn, actor, rfq.id), rfq, actor.time_zone)
+    views = amendment_views(await amendments.vendor_amendments(conn, actor, rfq.id), rfq, actor.time_zone, lines)
     owed = reconfirmation(rfq, bid)
     return {
         **await vendor_questions_context(conn, actor, rfq, lines),
         "amendments": views,
         "reconfirm": owed,
-        "unconfirmed": [v for v in views if bid is not None and v.amendment.revision > bid.rfq_revision],
         "outcome": await awards.vendor_outcome(conn, actor, rfq.id),
     }

@@ -8,7 +8,7 @@ from litestar.di import Provide
 from marketplace.core.db import provide_transaction
 from marketplace.security import provide_optional_web_actor, provide_web_actor
 from web import auth, company, notifications
-from web.buyer import products, rfq_compare, search
+from web.buyer import products, rfq_award, rfq_compare, rfq_files, search
 from web.buyer import rfq_dialogue as buyer_dialogue
 from web.buyer import rfqs as buyer_rfqs
 from web.home import home, status
@@ -16,6 +16,7 @@ from web.operator import audit, categories, moderation, verification
 from web.operator import search as operator_search
 from web.vendor import catalog, editor, offers
 from web.vendor import rfq_dialogue as vendor_dialogue
+from web.vendor import rfq_files as vendor_rfq_files
 from web.vendor import rfqs as vendor_rfqs
 
 
@@ -33,6 +34,7 @@ def web_router() -> Router:
             *products.ROUTES,
             *search.ROUTES,
             *rfq_compare.ROUTES,
+            *rfq_award.ROUTES,
             *editor.ROUTES,
             *offers.ROUTES,
             *catalog.ROUTES,
@@ -40,9 +42,11 @@ def web_router() -> Router:
             *categories.ROUTES,
             *operator_search.ROUTES,
             *buyer_rfqs.ROUTES,
+            *rfq_files.ROUTES,
             *vendor_rfqs.ROUTES,
             *buyer_dialogue.ROUTES,
             *vendor_dialogue.ROUTES,
+            *vendor_rfq_files.ROUTES,
         ],
         dependencies={
             "conn": Provide(provide_transaction),

@@ -14,6 +14,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template import TemplateConfig
 from markupsafe import Markup, escape
 
+from marketplace.core.storage import size_text
+
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
@@ -96,4 +98,5 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     env.filters["money"] = money
     env.filters["highlight"] = highlight
     env.filters["hundredths"] = hundredths
+    env.filters["filesize"] = size_text
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))

@@ -167,6 +167,8 @@ async def actor_from_api_token(conn: Connection, raw_token: str, client: Client)
         roles=frozenset(cast(list[str], row["roles"])),
         via_token=int(row["id"]),  # type: ignore[call-overload]
         ip=client.ip,
+        # A token acts for the person who made it, in their zone (deadlines typed, quote validity, emails).
+        time_zone=str(row["time_zone"]),
     )
     if row["first_use_this_hour"]:
         await audit.record(conn, "api_token.used", actor=actor, target_type="api_token", target_id=row["id"])

@@ -17,6 +17,8 @@ class MeOut(msgspec.Struct, frozen=True, kw_only=True):
     company_id: int | None
     roles: list[str]
     api_token_id: int | None
+    time_zone: str
+    """The zone the caller acts in (a token acts in the zone of the person who made it)."""
 
     @classmethod
     def from_actor(cls, actor: Actor) -> MeOut:
@@ -27,6 +29,7 @@ class MeOut(msgspec.Struct, frozen=True, kw_only=True):
             company_id=actor.company_id,
             roles=sorted(actor.roles),
             api_token_id=actor.via_token,
+            time_zone=actor.time_zone,
         )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, cast
 
 import asyncpg
@@ -50,12 +50,24 @@ async def connect(dsn: str) -> Connection:
     return conn
 
 
+async def keep_session(conn: Connection) -> None:
+    """The pool's ``reset``: nothing beyond what asyncpg always does (roll back, drop listeners).
+
+    asyncpg's default reset (advisory unlock all, CLOSE ALL, UNLISTEN, RESET ALL) costs one more round
+    trip on every release, in every request's critical path (the commit is awaited before the response
+    is sent). Pooled connections never carry session state here: request code sets only ``SET LOCAL``
+    or transaction-local ``set_config`` and takes only transaction advisory locks, and only dedicated
+    connections (``connect``) listen. ``tests/unit/test_session_state.py`` keeps it that way.
+    """
+
+
 async def create_pool(settings: Settings) -> Pool:
     pool = await asyncpg.create_pool(
         settings.database_url,
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
         init=init_connection,
+        reset=keep_session,
         server_settings={"timezone": "UTC", "application_name": "tradeyard"},
     )
     assert pool is not None  # create_pool returns None only when awaited lazily
@@ -106,10 +118,10 @@ OPEN_TRANSACTIONS = "tradeyard.open_transactions"
 
 
 class _RequestTransaction:
-    """One request's transaction, closable exactly once from either of two places (see below)."""
+    """One request's connection (in a transaction or not), closable exactly once from either of two places."""
 
-    def __init__(self, db: Database) -> None:
-        self._cm = db.transaction()
+    def __init__(self, unit: AbstractAsyncContextManager[Connection]) -> None:
+        self._cm = unit
         self._closed = False
 
     async def open(self) -> Connection:
@@ -122,7 +134,26 @@ class _RequestTransaction:
         await self._cm.__aexit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
 
-async def provide_transaction(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[Connection]:
+def _request_connection(
+    open_unit: Callable[[Database], AbstractAsyncContextManager[Connection]], doc: str
+) -> Callable[[State, Request[Any, Any, Any]], AsyncIterator[Connection]]:
+    async def provide(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[Connection]:
+        unit = _RequestTransaction(open_unit(state.db))
+        conn = await unit.open()
+        request.scope["state"].setdefault(OPEN_TRANSACTIONS, []).append(unit)
+        try:
+            yield conn
+        except BaseException as exc:
+            await unit.close(exc)
+            raise
+        await unit.close(None)
+
+    provide.__doc__ = doc
+    return provide
+
+
+provide_transaction = _request_connection(
+    lambda db: db.transaction(),
     """Litestar dependency ``conn``: the request's unit of work (ARCHITECTURE.md §3.1).
 
     Litestar exits this generator after the handler returns and before the response is sent, so the
@@ -131,16 +162,20 @@ async def provide_transaction(state: State, request: Request[Any, Any, Any]) -> 
     generator. The transaction is therefore also registered on the request, and
     ``close_abandoned_transactions`` (called by the outermost middleware) rolls it back and returns
     the connection to the pool.
-    """
-    tx = _RequestTransaction(state.db)
-    conn = await tx.open()
-    request.scope["state"].setdefault(OPEN_TRANSACTIONS, []).append(tx)
-    try:
-        yield conn
-    except BaseException as exc:
-        await tx.close(exc)
-        raise
-    await tx.close(None)
+    """,
+)
+
+provide_statements = _request_connection(
+    lambda db: db.connection(),
+    """Litestar dependency ``conn`` for hot read routes that opt out of the request's transaction.
+
+    Each statement commits on its own, which saves the ``BEGIN`` and ``COMMIT`` round trips (two of the
+    five in a search's critical path, bench/search_latency.py). Only for routes whose writes are single,
+    self-contained statements: the search API (its analytics row and vendor names are one statement;
+    the token's ``last_used_at`` refresh and its hourly audit row are independent facts). Closed like
+    ``provide_transaction``, including when a later dependency fails.
+    """,
+)
 
 
 class AbandonedTransaction(Exception):

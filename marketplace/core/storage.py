@@ -26,6 +26,15 @@ class TooLarge(ValueError):
     pass
 
 
+def size_text(size: int) -> str:
+    """Bytes for a person: 512 bytes, 40 KB, 25 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / (1024 * 1024):.3g} MB"
+
+
 class AsyncReadable(Protocol):
     async def read(self, size: int = -1) -> bytes: ...
 
@@ -58,7 +67,7 @@ class LocalStorage:
                 if size > max_bytes:
                     await f.aclose()
                     path.unlink(missing_ok=True)
-                    raise TooLarge(f"larger than {max_bytes // (1024 * 1024)} MB")
+                    raise TooLarge(f"larger than {size_text(max_bytes)}")
                 await f.write(chunk)
         return key, size
 

@@ -6,4 +6,5 @@ statements never touch the ``rfq`` row (no side channel through ``updated_at`` o
 
 from rfq.repository.bids import *  # noqa: F403
 from rfq.repository.dialogue import *  # noqa: F403
+from rfq.repository.files import *  # noqa: F403
 from rfq.repository.rfqs import *  # noqa: F403

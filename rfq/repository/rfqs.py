@@ -250,6 +250,18 @@ async def set_schedule(conn: Connection, rfq_id: int, *, closes_at: datetime, qu
     await conn.execute(SET_SCHEDULE, rfq_id, closes_at, questions_close_at)
 
 
+# Closing waits for answers: the clock job stops revisiting the RFQ until an answer (or an amendment,
+# which sets a new deadline) brings it back. Only the first caller gets the row back.
+HOLD_FOR_ANSWERS = """
+UPDATE rfq SET next_check = NULL WHERE id = $1 AND status = 'published' AND next_check IS NOT NULL RETURNING id
+"""
+
+
+async def hold_for_answers(conn: Connection, rfq_id: int) -> bool:
+    """Clear ``next_check`` of a published RFQ whose closing is blocked; True if this call cleared it."""
+    return await conn.fetchval(HOLD_FOR_ANSWERS, rfq_id) is not None
+
+
 SET_PUBLISH_FIELDS = """
 UPDATE rfq SET rules = $2, criteria = $3, buyer_time_zone = $4 WHERE id = $1
 """
@@ -281,8 +293,21 @@ FROM unnest($2::bigint[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7:
 """
 
 
+# A line's files follow its position when a draft's lines are replaced; without a line there any more,
+# they become files of the whole request (the foreign key sets line_id to NULL).
+LINE_FILE_POSITIONS = """
+SELECT a.id, l.position FROM rfq_attachment a JOIN rfq_line l ON l.id = a.line_id WHERE a.rfq_id = $1
+"""
+RELINK_LINE_FILES = """
+UPDATE rfq_attachment a SET line_id = l.id
+FROM unnest($2::bigint[], $3::int[]) AS x(id, position) JOIN rfq_line l ON l.rfq_id = $1 AND l.position = x.position
+WHERE a.id = x.id AND a.rfq_id = $1
+"""
+
+
 async def replace_lines(conn: Connection, rfq_id: int, *, lots: Sequence[str], lines: Sequence[dict[str, Any]]) -> None:
     """Drafts only: the lots and lines are replaced as a whole (``lot`` is a 1-based lot position)."""
+    line_files = await conn.fetch(LINE_FILE_POSITIONS, rfq_id)
     await conn.execute(DELETE_LINES, rfq_id)
     await conn.execute(DELETE_LOTS, rfq_id)
     lot_ids = {r["position"]: r["id"] for r in await conn.fetch(INSERT_LOTS, rfq_id, list(lots))} if lots else {}
@@ -302,6 +327,10 @@ async def replace_lines(conn: Connection, rfq_id: int, *, lots: Sequence[str], l
         cols["target"].append(line["target_price_minor"])
         cols["basis"].append(line["target_price_basis"])
     await conn.execute(INSERT_LINES, rfq_id, *cols.values())
+    if line_files:
+        await conn.execute(
+            RELINK_LINE_FILES, rfq_id, [r["id"] for r in line_files], [r["position"] for r in line_files]
+        )
 
 
 LINE_COLUMNS = """id, rfq_id, lot_id, position, product_id, variant_id, description, quantity, unit, required_by,

@@ -95,12 +95,15 @@ async def test_buyer_publishes_vendor_quotes_buyer_awards(
     await expect(b.get_by_role("link", name="Compare offers side by side")).to_be_visible()
     await b.get_by_role("button", name="Evaluate offers").click()
     await expect(b.locator(".rfq-status")).to_have_text("evaluated")
+    await b.get_by_role("button", name="Award offers").click()
     award = b.locator("#award-form")
-    for n in range(2):
-        await award.locator("fieldset.award-line").nth(n).get_by_label("Offer", exact=True).select_option(index=1)
+    await expect(award.locator("fieldset.award-line")).to_have_count(2)
+    await expect(b.locator("#award-status")).to_contain_text("every line fully allocated")  # the best (only) offer
     await award.get_by_label("Justification").fill("Only complete offer, within target prices.")
     await b.screenshot(path=str(artifacts_dir / "rfq-4-award-form.png"), full_page=True)
-    await award.get_by_role("button", name="Award").click()
+    await award.get_by_role("button", name="Review the award").click()
+    await expect(b.locator("#award-plan tbody tr")).to_have_count(2)
+    await b.get_by_role("button", name="Confirm the award").click()
     await expect(b.locator(".rfq-status")).to_have_text("awarded")
     await expect(b.locator("#award-lines tbody tr")).to_have_count(2)
     await expect(b.locator("#award-lines")).to_contain_text("Journey Bearings GmbH")

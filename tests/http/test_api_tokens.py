@@ -97,3 +97,27 @@ async def test_only_admins_create_tokens_and_expiry_is_checked(client: httpx.Asy
     assert 'id="e-expires_on"' in r.text
     await sign_in(client, company.emails["buyer"])
     assert (await client.get("/company/tokens")).status_code == 403
+
+
+async def test_a_token_acts_in_its_owners_time_zone(client: httpx.AsyncClient, conn: Connection) -> None:
+    company = await make_company(conn, people={"admin": ["admin"], "buyer": ["buyer"]})
+    await conn.execute("UPDATE app_user SET time_zone = 'America/New_York' WHERE id = $1", company.users["admin"])
+    await sign_in(client, company.emails["admin"])
+    api = {"authorization": f"Bearer {await _create(client, ['buyer'])}"}
+
+    me = await client.get("/api/v1/me", headers=api)
+    assert me.json()["time_zone"] == "America/New_York"
+    body = {
+        "title": "Zone probe",
+        "closes_at": "2031-01-01T10:00:00+00:00",
+        "lines": [{"description": "Hex bolt M8", "quantity": 10}],
+    }
+    drafted = await client.post("/api/v1/rfqs", json=body, headers=api)
+    assert drafted.status_code == 201, drafted.text
+    assert drafted.json()["buyer_time_zone"] == "America/New_York"
+
+    # Read on every request: the owner's new zone applies to the token at once.
+    await conn.execute("UPDATE app_user SET time_zone = 'Asia/Tokyo' WHERE id = $1", company.users["admin"])
+    assert (await client.get("/api/v1/me", headers=api)).json()["time_zone"] == "Asia/Tokyo"
+    again = await client.post("/api/v1/rfqs", json=body, headers=api)
+    assert again.json()["buyer_time_zone"] == "Asia/Tokyo"

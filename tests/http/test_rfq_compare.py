@@ -11,12 +11,13 @@ from typing import Any
 import httpx
 
 from marketplace.core.db import Connection
-from tests.support.accounts import sign_in
+from tests.support.accounts import post_form, sign_in
 from tests.support.html import table_rows
 from tests.support.rfq import (
     Party,
     buyer_party,
     freeze_clock,
+    move,
     pass_deadline,
     published_rfq,
     submit,
@@ -166,3 +167,118 @@ async def test_rfq_quotes_compare_as_they_arrive_and_an_expired_quote_wins_nothi
     scores = {r[1].split(" The quote")[0]: r for r in table_rows(later.text, "scores")[1:]}
     assert scores["Long Validity"][0] == "#1"
     assert "The quote expired on" in scores["Short Validity"][1]
+
+
+def _csrf_headers(client: httpx.AsyncClient, **extra: str) -> dict[str, str]:
+    return {"x-csrftoken": client.cookies.get("ty_csrf") or "", **extra}
+
+
+HTMX = {"HX-Request": "true", "HX-Target": "evaluation"}
+
+
+async def test_the_buyer_scores_offers_on_the_compare_page(client: httpx.AsyncClient, conn: Connection) -> None:
+    buyer, tender = await _tender_with_offers(client, conn)
+    await pass_deadline(conn, tender["id"])
+    bids = (await client.get(f"/api/v1/rfqs/{tender['id']}/bids", headers=buyer.auth("buyer"))).json()
+    bid_of = {b["vendor_name"]: b["bid_id"] for b in bids}
+    alpha, beta = bid_of["Alpha Bearings"], bid_of["Beta Bearings"]
+    url = f"/buyer/rfqs/{tender['id']}/compare/scores"
+
+    page = await client.get(f"/buyer/rfqs/{tender['id']}/compare")
+    for bid in bid_of.values():
+        assert f'id="score-form-{bid}"' in page.text
+        assert f'<label for="f-s-{bid}-quality">Quality' in page.text
+    assert f'name="s-{alpha}-price"' not in page.text  # price and lead time are computed, not scored
+    assert f'hx-post="{url}/{alpha}"' in page.text
+
+    # htmx: the evaluation comes back re-ranked, the comparison table out of band, focus on the saved form.
+    saved = await client.post(
+        f"{url}/{alpha}", data={f"s-{alpha}-quality": "90", "sort": "vendor"}, headers=_csrf_headers(client, **HTMX)
+    )
+    assert saved.status_code == 200, saved.text[:2000]
+    assert "<html" not in saved.text
+    assert saved.text.lstrip().startswith('<section aria-labelledby="scores-h" id="evaluation">')
+    ranked = {r[1].split(" The bid")[0]: r for r in table_rows(saved.text, "scores")[1:]}
+    assert ranked["Alpha Bearings"][4] == "90.00 → 18.00"
+    assert 'id="comparison" hx-swap-oob="true"' in saved.text
+    assert vendor_order(saved.text)[0] == "=Cheap Bearings"  # sorted as the page was: by vendor, "=" first
+    assert 'id="score-saved"' in saved.text
+    alpha_form = saved.text.split(f'id="score-form-{alpha}"')[1].split("</form>")[0]
+    assert re.search(r"<button[^>]*autofocus", alpha_form)  # keyboard focus stays on the form just saved
+    assert 'value="90"' in re.search(rf'<input id="f-s-{alpha}-quality"[^>]*>', saved.text).group(0)  # type: ignore[union-attr]
+
+    # Out of range: the service's rule, next to the field; htmx swaps the 422 in (data-swap-invalid).
+    bad = await client.post(f"{url}/{beta}", data={f"s-{beta}-quality": "150"}, headers=_csrf_headers(client, **HTMX))
+    assert bad.status_code == 422
+    assert "<html" not in bad.text
+    assert f'<small id="e-s-{beta}-quality" class="field-error">A score is 0 to 100.</small>' in bad.text
+    field = re.search(rf'<input id="f-s-{beta}-quality"[^>]*>', bad.text).group(0)  # type: ignore[union-attr]
+    assert 'aria-invalid="true"' in field
+    assert 'value="150"' in field
+    assert "autofocus" in field
+    assert "data-swap-invalid" in bad.text
+    ranked = {r[1].split(" The bid")[0]: r for r in table_rows(bad.text, "scores")[1:]}
+    assert ranked["Beta Bearings"][4] == "not scored"
+
+    # Without JavaScript: a redirect back to the page (kept sorted), or the page with the message.
+    typed = await post_form(client, f"{url}/{beta}", {f"s-{beta}-quality": "good"})
+    assert typed.status_code == 422
+    assert "<html" in typed.text
+    assert f'id="e-s-{beta}-quality"' in typed.text
+    assert "Enter a whole number from 0 to 100." in typed.text
+    empty = await post_form(client, f"{url}/{beta}", {f"s-{beta}-quality": " "})
+    assert empty.status_code == 422
+    assert "Enter at least one score." in empty.text
+    plain = await post_form(client, f"{url}/{beta}", {f"s-{beta}-quality": "75", "sort": "score", "order": "desc"})
+    assert plain.status_code == 303
+    assert plain.headers["location"] == (
+        f"/buyer/rfqs/{tender['id']}/compare?sort=score&order=desc&scored={beta}#score-form-{beta}"
+    )
+    after = await client.get(plain.headers["location"].split("#")[0])
+    ranked = {r[1].split(" The bid")[0]: r for r in table_rows(after.text, "scores")[1:]}
+    assert ranked["Beta Bearings"][4] == "75.00 → 15.00"
+    assert "Saved; the ranking is up to date." in after.text
+    stored = await conn.fetch("SELECT bid_id, score FROM bid_score WHERE bid_id = any($1::bigint[])", [alpha, beta])
+    assert sorted((r["bid_id"], r["score"]) for r in stored) == sorted([(alpha, 90), (beta, 75)])
+
+
+async def test_only_buyers_approvers_and_admins_score_and_only_in_evaluation(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    buyer, tender = await _tender_with_offers(client, conn)
+    bids = (await client.get(f"/api/v1/rfqs/{tender['id']}/bids", headers=buyer.auth("buyer"))).json()
+    assert bids == []  # sealed until the deadline
+    some_bid = await conn.fetchval("SELECT min(id) FROM bid WHERE rfq_id = $1", tender["id"])
+    url = f"/buyer/rfqs/{tender['id']}/compare/scores/{some_bid}"
+    # Before the deadline there is nothing to score: the sealed offer does not exist for the page.
+    assert (await post_form(client, url, {f"s-{some_bid}-quality": "50"})).status_code == 404
+
+    await pass_deadline(conn, tender["id"])
+    await sign_in(client, buyer.company.emails["requester"])
+    page = await client.get(f"/buyer/rfqs/{tender['id']}/compare")
+    assert 'id="scoring-read-only"' in page.text
+    assert "score-form-" not in page.text
+    refused = await post_form(client, url, {f"s-{some_bid}-quality": "50"})
+    assert refused.status_code == 403
+    assert "Your role may not score offers." in refused.text
+    assert await conn.fetchval("SELECT count(*) FROM bid_score WHERE bid_id = $1", some_bid) == 0
+
+    await sign_in(client, buyer.company.emails["approver"])
+    assert f'id="score-form-{some_bid}"' in (await client.get(f"/buyer/rfqs/{tender['id']}/compare")).text
+    assert (await move(client, buyer, tender["id"], "cancelled", reason="Budget withdrawn")).status_code == 200
+    closed = await client.get(f"/buyer/rfqs/{tender['id']}/compare")
+    assert "Scoring is closed: the request is cancelled." in closed.text
+
+
+async def test_scoring_through_the_api_applies_a_passed_deadline_first(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    buyer, tender = await _tender_with_offers(client, conn)
+    await pass_deadline(conn, tender["id"])  # nobody has read the tender since: it is still 'published' in the table
+    bid = await conn.fetchval("SELECT min(id) FROM bid WHERE rfq_id = $1", tender["id"])
+    scored = await client.put(
+        f"/api/v1/rfqs/{tender['id']}/bids/{bid}/scores", json={"scores": {"quality": 60}}, headers=buyer.auth("buyer")
+    )
+    assert scored.status_code == 200, scored.text
+    assert scored.json() == {str(bid): {"quality": 60}}
+    assert await conn.fetchval("SELECT status::text FROM rfq WHERE id = $1", tender["id"]) == "closed"

@@ -131,7 +131,7 @@ async def test_vendor_asks_privately_and_the_buyer_answers_inline_for_everyone(
         assert "Answer published" in inline.text
         assert "unanswered" not in inline.text
         again = await post_htmx(buy, f"/buyer/rfqs/{rfq_id}/questions/{qids[1]}/answer", {"answer": "Or 20."})
-        assert again.status_code == 409
+        assert again.status_code == 422  # htmx swaps 422 into a data-swap-invalid form; plain posts get 409
         assert "already been answered" in again.text
         again_plain = await post_form(buy, f"/buyer/rfqs/{rfq_id}/questions/{qids[1]}/answer", {"answer": "Or 20."})
         assert again_plain.status_code == 409

@@ -133,17 +133,12 @@ async def test_buyer_drafts_and_publishes_vendor_quotes_and_gets_a_receipt(
         assert offers[1][0] == "Alpha Bearings"
         assert offers[1][3] == "€137.50"  # 100 × 112.50/100 + 25 delivery
         assert (await post_form(b, f"/buyer/rfqs/{rfq_id}/transitions", {"to": "evaluated"})).status_code == 303
-        form = (await b.get(f"/buyer/rfqs/{rfq_id}")).text
-        bid_id = re.search(rf'name="award-{line_ids[0]}-bid">.*?<option value="(\d+)"', form, re.S)
-        assert bid_id
+        assert f'href="/buyer/rfqs/{rfq_id}/award"' in (await b.get(f"/buyer/rfqs/{rfq_id}")).text
+        form = (await b.get(f"/buyer/rfqs/{rfq_id}/award")).text
+        quantity = re.search(rf'name="(q-{line_ids[0]}-\d+)"', form)
+        assert quantity
         awarded = await post_form(
-            b,
-            f"/buyer/rfqs/{rfq_id}/award",
-            {
-                f"award-{line_ids[0]}-bid": bid_id.group(1),
-                f"award-{line_ids[0]}-quantity": "100",
-                "justification": "Only offer",
-            },
+            b, f"/buyer/rfqs/{rfq_id}/award", {quantity.group(1): "100", "justification": "Only offer"}
         )
         assert awarded.status_code == 303, awarded.text[:2000]
         final = await b.get(f"/buyer/rfqs/{rfq_id}")

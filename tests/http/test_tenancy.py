@@ -14,6 +14,7 @@ from litestar import Litestar
 from marketplace.core.db import Connection
 from rfq.models import PROCEDURES, Kind
 from tests.support.accounts import make_company, post_form, sign_in
+from tests.support.rfq import buyer_party, pass_deadline, published_rfq, submit, vendor_party
 
 ROLES = ["admin", "buyer", "approver", "requester", "viewer", "catalog_manager", "sales"]
 ID_PARAM = re.compile(r"\{(\w+_id):int\}")
@@ -109,6 +110,19 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         victim_company,
         victim_user,
     )
+    attachment = await conn.fetchval(
+        "INSERT INTO rfq_attachment (rfq_id, storage_key, filename, content_type, size_bytes, sha256, uploaded_by)"
+        " VALUES ($1, 'nowhere', 'Secret drawing.pdf', 'application/pdf', 1, 'x', $2) RETURNING id",
+        rfq,
+        victim_user,
+    )
+    bid_attachment = await conn.fetchval(
+        "INSERT INTO bid_attachment (bid_id, storage_key, filename, content_type, size_bytes, sha256, sealed, opens_at,"
+        " uploaded_by) VALUES ($1, 'nowhere', 'Secret offer.pdf', 'application/pdf', 1, 'x', false,"
+        " now() + interval '5 days', $2) RETURNING id",
+        bid,
+        victim_user,
+    )
     notification = await conn.fetchval(
         "INSERT INTO notification (user_id, company_id, kind, subject, body, dedupe_key)"
         " VALUES ($1, $2, 'probe', 'Secret subject', 'Secret body', 'probe') RETURNING id",
@@ -116,6 +130,8 @@ async def _victim_objects(conn: Connection, victim_company: int, victim_user: in
         victim_company,
     )
     return {
+        "attachment_id": attachment,
+        "bid_attachment_id": bid_attachment,
         "question_id": question,
         "notification_id": notification,
         "rfq_id": rfq,
@@ -229,3 +245,38 @@ async def _probe_as(role: str, client: httpx.AsyncClient, app_factory, conn: Con
     assert await conn.fetchval("SELECT is_default FROM address WHERE id = $1", ids["address_id"]) is False
     assert await conn.fetchval("SELECT count(*) FROM search_synonym WHERE id = $1", ids["synonym_id"]) == 1
     assert await conn.fetchval("SELECT status::text FROM pgqueuer WHERE id = $1", ids["job_id"]) == "failed"
+
+
+async def test_another_companys_bid_in_the_buyers_own_score_and_award_forms_is_404(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    """The walk above uses the victim's request and bid together; here the request is the caller's own and
+    only the bid is someone else's (a guessed id in the score form, the scores API, the award form)."""
+    criteria = [
+        {"code": "price", "label": "Price", "weight": 80},
+        {"code": "quality", "label": "Quality", "weight": 20},
+    ]
+    victim, attacker = await buyer_party(conn), await buyer_party(conn)
+    v1, v2 = await vendor_party(conn, name="Victim Supplier"), await vendor_party(conn, name="Own Supplier")
+    theirs = await published_rfq(client, victim, [v1], kind="tender", criteria=criteria)
+    ours = await published_rfq(client, attacker, [v2], kind="tender", criteria=criteria)
+    assert (await submit(client, v1, theirs)).status_code == 201
+    assert (await submit(client, v2, ours)).status_code == 201
+    await pass_deadline(conn, ours["id"])
+    foreign = await conn.fetchval("SELECT id FROM bid WHERE rfq_id = $1", theirs["id"])
+    await sign_in(client, attacker.company.emails["admin"])
+
+    page = await post_form(client, f"/buyer/rfqs/{ours['id']}/compare/scores/{foreign}", {f"s-{foreign}-quality": "9"})
+    assert page.status_code == 404
+    api = await client.put(
+        f"/api/v1/rfqs/{ours['id']}/bids/{foreign}/scores", json={"scores": {"quality": 9}}, headers=attacker.auth()
+    )
+    assert api.status_code == 404
+    assert await conn.fetchval("SELECT count(*) FROM bid_score WHERE bid_id = $1", foreign) == 0
+    # In the award form a foreign offer is no offer of this request: nothing to award, nothing revealed.
+    line = ours["lines"][0]["id"]
+    award = await post_form(
+        client, f"/buyer/rfqs/{ours['id']}/award/review", {f"q-{line}-{foreign}": "1", "justification": "probe"}
+    )
+    assert award.status_code == 422
+    assert "Victim Supplier" not in award.text

@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 
 from marketplace.app import Resources, create_app
-from marketplace.core.db import Connection, Database, Tx, provide_transaction
+from marketplace.core.db import Connection, Database, Tx, provide_statements, provide_transaction
 from marketplace.core.jobs import Job, enqueue
 from marketplace.settings import Settings
 
@@ -87,6 +87,32 @@ async def test_failed_sign_in_checks_do_not_leak_pool_connections(
         for _ in range(settings.db_pool_max * 3):
             assert (await c.get("/api/v1/company")).status_code == 401
             assert (await c.get("/company")).status_code == 303
+            assert (await c.get("/api/v1/search", params={"q": "m8"})).status_code == 401  # provide_statements
         assert (await c.get("/api/v1/meta")).status_code == 200
     pool = committing_db.pool
     assert pool.get_size() - pool.get_idle_size() == 0  # every connection is back in the pool
+
+
+async def test_routes_without_a_request_transaction_commit_each_statement_on_its_own(
+    settings: Settings,
+    committing_db: Database,
+    search,
+    probe_table: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """``provide_statements`` (the search API's connection): a statement that succeeded stays committed
+    when the handler fails afterwards, where the request transaction would have rolled it back."""
+
+    @post("/api/v1/probe/{value:int}", dependencies={"conn": Provide(provide_statements)})
+    async def write(conn: Tx, value: FromPath[int]) -> dict[str, int]:
+        await conn.execute(f"INSERT INTO {probe_table} VALUES ($1)", value)
+        assert not conn.is_in_transaction()
+        raise RuntimeError("the handler fails after writing")
+
+    app = create_app(settings, resources=Resources(db=committing_db, search=search))
+    app.register(write)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.post("/api/v1/probe/7")).status_code == 500
+    async with committing_db.connection() as conn:
+        assert [r["value"] for r in await conn.fetch(f"SELECT value FROM {probe_table}")] == [7]
+    pool = committing_db.pool
+    assert pool.get_size() - pool.get_idle_size() == 0

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 import msgspec
 import pytest
-from meilisearch_python_sdk import AsyncClient
 
 from marketplace.core.errors import Unavailable
 from marketplace.settings import Settings
 from search import indexer
+from search.client import SearchClient
 from search.jobs import CATCH_UP, FOREVER, search_jobs
 from search.settings import settings_hash
 from tests.support.accounts import bearer, make_company, make_token
 from tests.support.db import SharedConnectionDatabase
+from tests.support.live import settings_environment
 from tests.support.meili import MASTER_KEY, MeiliProcess
 from tests.support.search import World, bearing, fresh_index, index_pending
+from tests.support.services import ROOT
 
 
 async def test_rebuild_swaps_in_a_fresh_index_while_searches_keep_answering(world: World) -> None:
@@ -72,7 +77,7 @@ async def test_writes_succeed_while_search_is_down_and_the_index_catches_up(
     meili = MeiliProcess(tmp_path)
     meili.start()
     private = msgspec.structs.replace(settings, meili_url=meili.url, meili_api_key=MASTER_KEY)
-    client = AsyncClient(meili.url, MASTER_KEY, custom_headers={"Accept-Encoding": "identity"}, timeout=5)
+    client = SearchClient(meili.url, MASTER_KEY, timeout_seconds=5)
     try:
         await fresh_index(world.conn, client, private)
         vendor = await make_company(world.conn, kind="vendor", people={"admin": ["admin"]})
@@ -129,3 +134,32 @@ async def test_reconcile_finds_and_repairs_drift(world: World) -> None:
     drift = await indexer.reconcile(db, world.search, world.settings)
     assert (drift.missing, drift.extra, drift.in_sync, drift.repaired) == (1, 1, False, True)
     assert (await indexer.reconcile(db, world.search, world.settings, repair=False)).in_sync
+
+
+def _search_command(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "search", *args],
+        cwd=ROOT,
+        env=settings_environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+async def test_reindex_and_reconcile_commands_cover_the_open_requests_index(settings: Settings) -> None:
+    """``./dev reindex`` and ``./dev reconcile`` run ``python -m search``: both indexes, counts and repair."""
+    ensured = await asyncio.to_thread(_search_command, settings, "ensure")
+    assert ensured.returncode == 0, ensured.stderr
+    assert "open-requests index" in ensured.stdout
+    rebuilt = await asyncio.to_thread(_search_command, settings, "reindex")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert re.search(r"open-requests index rebuilt: [\d,]+ documents", rebuilt.stdout), rebuilt.stdout
+    checked = await asyncio.to_thread(_search_command, settings, "reconcile", "--check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    line = next(ln for ln in checked.stdout.splitlines() if ln.startswith("open requests:"))
+    counts = re.match(r"open requests: database ([\d,]+) documents .*, index ([\d,]+) ", line)
+    assert counts, line
+    assert counts.group(1) == counts.group(2), line
+    assert "missing 0, extra 0, outdated 0" in line

@@ -57,6 +57,11 @@ def test_material_changes_extend_the_deadline_and_typos_do_not() -> None:
         {"title": {"from": "Bolts", "to": "Bolts M8"}}, closes_at_before=closes, closes_at_after=closes
     )
     assert rules.is_material({}, closes_at_before=closes, closes_at_after=closes - timedelta(minutes=1))
+    # A file added or withdrawn is material when the buyer says so.
+    files = [{"change": "added", "attachment_id": 1, "filename": "a.pdf", "line_id": None, "material": False}]
+    assert not rules.is_material({"attachments": files}, closes_at_before=closes, closes_at_after=closes)
+    files.append({"change": "removed", "attachment_id": 2, "filename": "b.pdf", "line_id": 3, "material": True})
+    assert rules.is_material({"attachments": files}, closes_at_before=closes, closes_at_after=closes)
     extended = rules.extended_deadline(tender, material=True, now=now, requested=closes)
     assert extended - now == timedelta(hours=tender.min_remaining_after_amendment_hours)
     assert rules.extended_deadline(tender, material=False, now=now, requested=closes) == closes

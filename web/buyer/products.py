@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromQuery
 from litestar.response import Stream, Template
 
+from marketplace.core import files
 from marketplace.core.actor import CurrentActor, MaybeActor
 from marketplace.core.db import PathId, Tx
 from marketplace.core.errors import DomainError
@@ -62,7 +62,11 @@ async def storefront_page(
 async def media_file(conn: Tx, state: State, media_id: PathId) -> Stream:
     """An image or document of a live product (cacheable; the content type was checked at upload)."""
     item, key = await media.public_media(conn, media_id)
-    disposition = "inline" if item.kind == "image" else f'attachment; filename="{quote(item.filename)}"'
+    headers = (
+        {"Content-Disposition": "inline", "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+        if item.kind == "image"
+        else files.download_headers(item.filename, private=False)
+    )
     stream = LocalStorage(state.settings.storage_dir).open(key)
 
     def chunks() -> Iterator[bytes]:
@@ -73,11 +77,7 @@ async def media_file(conn: Tx, state: State, media_id: PathId) -> Stream:
     return Stream(
         chunks(),
         media_type=item.content_type,
-        headers={
-            "Content-Disposition": disposition,
-            "Cache-Control": "public, max-age=3600",
-            "X-Content-Type-Options": "nosniff",
-        },
+        headers=headers,
     )
 
 

@@ -2,10 +2,11 @@
 amending a published request with a preview (what changes field by field, whether it is material, the
 deadline it leaves) before confirming.
 
-The answer form posts with htmx and gets its section back (422 and 409 too: the forms are marked
-``data-swap-invalid``, see static/app.js); without JavaScript it posts normally and the page comes back
-with the message. The amend page is one form: "Preview" re-renders it with the preview, "Confirm"
-amends if the form and the request are still what was previewed (a digest of both travels with it).
+The answer form posts with htmx and gets its section back (refusals as 422, which htmx swaps in for
+forms marked ``data-swap-invalid``, see static/app.js); without JavaScript it posts normally and the page
+comes back with the message and the refusal's own status. The amend page is one form: "Preview"
+re-renders it with the preview, "Confirm" amends if the form and the request are still what was
+previewed (a digest of both travels with it).
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ async def answer(
         fields = {key: "; ".join([*fields.values(), *([summary] if summary else [])])}
         status = exc.status if isinstance(exc, DomainError) else 422
         values = {key: str(data.get("answer", ""))}
-        if _htmx(request):
-            return await _questions_fragment(conn, actor, current, status_code=status, errors=fields, values=values)
+        if _htmx(request):  # 422 is what htmx swaps in for a form marked data-swap-invalid (static/app.js)
+            return await _questions_fragment(conn, actor, current, status_code=422, errors=fields, values=values)
         context = await _detail_context(conn, actor, rfq_id, state.settings)
         context.pop("values"), context.pop("errors")
         return render_form("buyer/rfq_detail.html", FormErrors(fields), values=values, status_code=status, **context)
@@ -317,7 +318,8 @@ async def amend(
             raise
         if isinstance(exc, FieldErrors):
             exc = FormErrors(form_fields(dict(exc.errors), order))
-        return render_form("buyer/rfq_amend.html", exc, values=data, **context)
+        status = 422 if _htmx(request) or not isinstance(exc, DomainError) else exc.status
+        return render_form("buyer/rfq_amend.html", exc, values=data, status_code=status, **context)
     stale = step == "confirm"  # confirmed, but not what was previewed
     context |= {
         "preview": preview,
@@ -327,7 +329,7 @@ async def amend(
     return Template(
         template_name="buyer/rfq_amend.html",
         context={**context, "values": data, "errors": {}, "summary": PREVIEW_CHANGED if stale else None},
-        status_code=409 if stale else 200,
+        status_code=(422 if _htmx(request) else 409) if stale else 200,
     )
 
 

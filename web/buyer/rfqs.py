@@ -1,4 +1,5 @@
-"""Buyer pages of RFQs and tenders: the list, the create form, the detail page with its actions and the award.
+"""Buyer pages of RFQs and tenders: the list, the create form, the detail page with its actions (the award
+has its own page: web/buyer/rfq_award.py).
 
 Every page calls the same ``rfq`` services as the JSON API (rfq/api.py). Deadlines are typed as a local
 date and time in the person's zone (``actor.time_zone``) and stored as an instant; pages show them in the
@@ -22,9 +23,10 @@ from marketplace.core.actor import Actor, CurrentActor
 from marketplace.core.db import Connection, PathId, Tx
 from marketplace.core.errors import DomainError, FieldErrors, NotFound
 from rfq import awards, bids, rules, service
-from rfq.commands import AwardIn, InviteIn, RfqIn
+from rfq.commands import InviteIn, RfqIn
 from rfq.evaluation import build_comparison
 from rfq.models import FINAL, TRANSITIONS, UNPUBLISHED, Award, Rfq, Status
+from web.buyer import rfq_files
 from web.forms import FormErrors, minor_units, parse_nested, read_form, render_form
 from web.rfq_dialogue import buyer_dialogue
 from web.session import redirect
@@ -226,7 +228,6 @@ async def _detail_context(conn: Connection, actor: Actor, rfq_id: int, settings:
         "record": await service.record_of(conn, actor, current.id),
         "actions": _actions(current, actor),
         "offers": offers,
-        "offer_of": {(o.bid.id, ol.line_id): ol for o in offers for ol in o.content.lines},
         # Landed totals (MOQ and pack rounding, delivery) from the same evaluation as the comparison page.
         "totals": {
             v.bid_id: v.landed_total_minor
@@ -239,6 +240,7 @@ async def _detail_context(conn: Connection, actor: Actor, rfq_id: int, settings:
         "final": current.status in FINAL,
         "sealed_until_close": current.rules.sealed and current.status == Status.PUBLISHED,
         **await buyer_dialogue(conn, actor, current, detail.lines),
+        "files": await rfq_files.files_view(conn, actor, current, settings=settings),
         "values": {},
         "errors": {},
     }
@@ -293,65 +295,4 @@ async def move(
     return redirect(f"/buyer/rfqs/{rfq_id}?done={target}")
 
 
-def award_command(data: dict[str, Any], line_ids: list[int]) -> tuple[AwardIn, list[int]]:
-    """Per line of the form: the chosen offer and the quantity; lines without a choice are not awarded."""
-    errors: dict[str, str] = {}
-    entries: list[dict[str, Any]] = []
-    order: list[int] = []
-    for line_id in line_ids:
-        bid = str(data.get(f"award-{line_id}-bid", "")).strip()
-        quantity = str(data.get(f"award-{line_id}-quantity", "")).strip()
-        if not bid:
-            continue
-        if not bid.isdigit() or not quantity.isdigit() or len(quantity) > 10:
-            errors[f"award-{line_id}-quantity"] = "Enter a whole number."
-            continue
-        entries.append({"line_id": line_id, "bid_id": int(bid), "quantity": int(quantity)})
-        order.append(line_id)
-    if not entries and not errors:
-        errors["_form"] = "Choose an offer for at least one line."
-    if errors:
-        raise FormErrors(errors)
-    justification = str(data.get("justification", "")).strip()
-    try:
-        return parse_nested(AwardIn, {"lines": entries, "justification": justification}), order
-    except FormErrors as exc:
-        raise FormErrors(_award_fields(exc.fields, order)) from None
-
-
-def _award_fields(fields: dict[str, str], order: list[int]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, message in fields.items():
-        match = LINE_KEY.match(key)
-        if match and int(match.group(1)) < len(order):
-            key = f"award-{order[int(match.group(1))]}-{'quantity' if 'quantity' in key else 'bid'}"
-        elif key.startswith("lines.") and key[6:].isdigit():
-            key = f"award-{key[6:]}-quantity"
-        out[key] = message
-    return out
-
-
-@post("/buyer/rfqs/{rfq_id:int}/award")
-async def award(
-    request: AnyRequest, conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId
-) -> Response[Any] | Template:
-    data = await read_form(request)
-    current = await service.get_own(conn, actor, rfq_id)
-    detail = await service.detail(conn, current)
-    order: list[int] = []
-    try:
-        cmd, order = award_command(data, [ln.id for ln in detail.lines if ln.removed_in is None])
-        async with conn.transaction():
-            await awards.award(conn, actor, rfq_id, cmd, settings=state.settings)
-    except (FormErrors, DomainError) as exc:
-        if isinstance(exc, DomainError) and exc.status == 404:
-            raise
-        if isinstance(exc, FieldErrors):
-            exc = FormErrors(_award_fields(dict(exc.errors), order))
-        context = await _detail_context(conn, actor, rfq_id, state.settings)
-        context.pop("values"), context.pop("errors")
-        return render_form("buyer/rfq_detail.html", exc, values=data, **context)
-    return redirect(f"/buyer/rfqs/{rfq_id}?done=awarded")
-
-
-ROUTES = [list_page, new_page, create, deadline_preview, detail_page, move, award]
+ROUTES = [list_page, new_page, create, deadline_preview, detail_page, move]

@@ -6,12 +6,9 @@ document.addEventListener("htmx:responseError", function (event) {
     flash.innerHTML = event.detail.xhr.responseText;
   }
 });
+// A form marked data-swap-invalid re-renders itself with the messages next to its fields (422): swap that in.
 document.addEventListener("htmx:beforeSwap", function (event) {
-  // Forms marked data-swap-invalid get their section back with the messages on 422 (invalid input) and
-  // 409 (the request changed meanwhile), like the same form posted without JavaScript; htmx 2 would not swap.
-  var status = event.detail.xhr && event.detail.xhr.status;
-  var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
-  if ((status === 422 || status === 409) && elt && elt.closest && elt.closest("[data-swap-invalid]")) {
+  if (event.detail.xhr.status === 422 && event.detail.requestConfig.elt.closest("[data-swap-invalid]")) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }

@@ -1,7 +1,7 @@
 """Vendor page of the dialogue with the buyer: asking a question from the request page.
 
-The question form posts with htmx and gets the questions section back (a 422 too: the form is marked
-``data-swap-invalid``, see static/app.js); without JavaScript it posts normally and the request page
+The question form posts with htmx and gets the questions section back (a refusal as 422: the form is
+marked ``data-swap-invalid``, see static/app.js); without JavaScript it posts normally and the request page
 comes back (the quote form keeps the live offer).
 """
 
@@ -44,8 +44,8 @@ async def ask(
         if isinstance(exc, DomainError) and exc.status in (403, 404):
             raise
         status = exc.status if isinstance(exc, DomainError) else 422
-        if htmx:
-            return await _fragment(conn, actor, current, exc=exc, values=values, status_code=status)
+        if htmx:  # 422 is what htmx swaps in for a form marked data-swap-invalid (static/app.js)
+            return await _fragment(conn, actor, current, exc=exc, values=values, status_code=422)
         context = await _context(conn, actor, rfq_id, state.settings)
         quote = context.pop("values")
         context.pop("errors")

@@ -24,6 +24,7 @@ from rfq.models import Bid, BidStatus, BidVersion, Receipt, Status
 from web.forms import FormErrors, major_units, minor_units, parse_nested, read_form, render_form
 from web.rfq_dialogue import vendor_dialogue
 from web.session import redirect
+from web.vendor import rfq_files
 
 AnyRequest = Request[Any, Any, Any]
 BASES = (1, 10, 100, 1000)
@@ -154,6 +155,7 @@ async def _context(
         "needs_reconfirmation": bid is not None and bid.status == BidStatus.NEEDS_RECONFIRMATION,
         **await vendor_dialogue(conn, actor, current, detail.lines, bid),
         "idempotency_key": uuid.uuid4().hex,
+        "files": await rfq_files.files_view(conn, actor, current, settings=settings),
         "bases": BASES,
         "values": prefill,
         "errors": {},

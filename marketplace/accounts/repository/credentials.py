@@ -184,7 +184,7 @@ WITH live AS (
     UPDATE api_token t SET last_used_at = now() FROM claimed WHERE t.id = claimed.id
     RETURNING t.id, (claimed.last_used_at IS NULL OR claimed.last_used_at < now() - interval '1 hour') AS first_use
 )
-SELECT live.id, live.company_id, live.roles, c.kind, c.status, u.id AS user_id, u.email, u.full_name,
+SELECT live.id, live.company_id, live.roles, c.kind, c.status, u.id AS user_id, u.email, u.full_name, u.time_zone,
        coalesce(touched.first_use, false) AS first_use_this_hour
 FROM live JOIN company c ON c.id = live.company_id JOIN app_user u ON u.id = live.created_by
 LEFT JOIN touched ON touched.id = live.id
