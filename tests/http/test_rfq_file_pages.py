@@ -136,11 +136,16 @@ async def test_published_files_need_a_summary_and_go_to_the_vendors(
         assert "Send your offer first" in vendor_page.text
         assert 'id="bid-file-form"' not in vendor_page.text
 
-        # Withdrawing it is an amendment too: the vendor no longer sees it.
+        # Withdrawing it is an amendment too: the vendor no longer sees it among the files, only in the
+        # amendment that withdrew it.
         file_url = file_links(detail.text, f"/buyer/rfqs/{rfq_id}/files/")["tolerances.pdf"]
         withdrawn = await page.post(f"{file_url}/delete", data={"summary": "Sheet withdrawn"}, headers=csrf(page))
         assert withdrawn.status_code == 303, withdrawn.text
-        assert "tolerances.pdf" not in (await vpage.get(f"/vendor/rfqs/{rfq_id}")).text
+        after = (await vpage.get(f"/vendor/rfqs/{rfq_id}")).text
+        files = re.search(r'<section id="files".*?</section>', after, re.S)
+        assert files
+        assert "tolerances.pdf" not in files.group(0)
+        assert "File withdrawn" in after
         assert (await vpage.get(links["tolerances.pdf"])).status_code == 404
 
 
