@@ -28,7 +28,7 @@ from marketplace.core.errors import DomainError, FieldErrors
 from rfq import amendments, questions, service
 from rfq.commands import AmendmentIn, AnswerIn
 from rfq.models import Line, Rfq, Status
-from web.buyer.rfqs import _detail_context, instant_from_local, zone_of
+from web.buyer.rfqs import detail_context, instant_from_local, zone_of
 from web.forms import FormErrors, errors_of, major_units, minor_units, parse, parse_nested, read_form, render_form
 from web.rfq_dialogue import buyer_questions_context, change_rows
 from web.session import redirect
@@ -97,7 +97,7 @@ async def answer(
         values = {key: str(data.get("answer", ""))}
         if _htmx(request):  # 422 is what htmx swaps in for a form marked data-swap-invalid (static/app.js)
             return await _questions_fragment(conn, actor, current, status_code=422, errors=fields, values=values)
-        context = await _detail_context(conn, actor, rfq_id, state.settings)
+        context = await detail_context(conn, actor, rfq_id, state.settings)
         context.pop("values"), context.pop("errors")
         return render_form("buyer/rfq_detail.html", FormErrors(fields), values=values, status_code=status, **context)
     after = await service.get_own(conn, actor, rfq_id)

@@ -213,7 +213,7 @@ def _actions(rfq: Rfq, actor: Actor) -> list[tuple[Status, str]]:
     ]
 
 
-async def _detail_context(conn: Connection, actor: Actor, rfq_id: int, settings: Any) -> dict[str, Any]:
+async def detail_context(conn: Connection, actor: Actor, rfq_id: int, settings: Any) -> dict[str, Any]:
     current = await service.get_own(conn, actor, rfq_id)
     current = await service.close_if_due(conn, current, settings=settings)
     detail = await service.detail(conn, current)
@@ -269,7 +269,7 @@ def _preview(actor: Actor, text: str) -> dict[str, Any]:
 @get("/buyer/rfqs/{rfq_id:int}", name="buyer_rfq")
 async def detail_page(conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId) -> Template:
     return Template(
-        template_name="buyer/rfq_detail.html", context=await _detail_context(conn, actor, rfq_id, state.settings)
+        template_name="buyer/rfq_detail.html", context=await detail_context(conn, actor, rfq_id, state.settings)
     )
 
 
@@ -289,7 +289,7 @@ async def move(
     except DomainError as exc:
         if exc.status == 404:
             raise
-        context = await _detail_context(conn, actor, rfq_id, state.settings)
+        context = await detail_context(conn, actor, rfq_id, state.settings)
         context.pop("values"), context.pop("errors")
         return render_form("buyer/rfq_detail.html", exc, values=data, **context)
     return redirect(f"/buyer/rfqs/{rfq_id}?done={target}")

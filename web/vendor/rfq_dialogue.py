@@ -22,7 +22,7 @@ from rfq.models import Rfq
 from web.forms import FormErrors, parse, read_form, render_form
 from web.rfq_dialogue import vendor_questions_context
 from web.session import redirect
-from web.vendor.rfqs import _context
+from web.vendor.rfqs import detail_context
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -46,7 +46,7 @@ async def ask(
         status = exc.status if isinstance(exc, DomainError) else 422
         if htmx:  # 422 is what htmx swaps in for a form marked data-swap-invalid (static/app.js)
             return await _fragment(conn, actor, current, exc=exc, values=values, status_code=422)
-        context = await _context(conn, actor, rfq_id, state.settings)
+        context = await detail_context(conn, actor, rfq_id, state.settings)
         quote = context.pop("values")
         context.pop("errors")
         return render_form("vendor/rfq_detail.html", exc, values={**quote, **values}, status_code=status, **context)

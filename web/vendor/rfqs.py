@@ -117,7 +117,7 @@ async def _own(conn: Connection, actor: Actor, rfq_id: int, settings: Any) -> tu
         return None, []
 
 
-async def _context(
+async def detail_context(
     conn: Connection, actor: Actor, rfq_id: int, settings: Any, *, receipt: Receipt | None = None
 ) -> dict[str, Any]:
     current = await service.get_visible(conn, actor, rfq_id)
@@ -164,7 +164,9 @@ async def _context(
 
 @get("/vendor/rfqs/{rfq_id:int}", name="vendor_rfq")
 async def detail_page(conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId) -> Template:
-    return Template(template_name="vendor/rfq_detail.html", context=await _context(conn, actor, rfq_id, state.settings))
+    return Template(
+        template_name="vendor/rfq_detail.html", context=await detail_context(conn, actor, rfq_id, state.settings)
+    )
 
 
 @post("/vendor/rfqs/{rfq_id:int}/bid")
@@ -183,12 +185,12 @@ async def submit(request: AnyRequest, conn: Tx, actor: CurrentActor, state: Stat
             raise
         if isinstance(exc, FieldErrors):
             exc = FormErrors(quote_fields(dict(exc.errors), []))
-        context = await _context(conn, actor, rfq_id, state.settings)
+        context = await detail_context(conn, actor, rfq_id, state.settings)
         context.pop("values"), context.pop("errors")
         if key:
             context["idempotency_key"] = key  # the same attempt, corrected: still at most one version
         return render_form("vendor/rfq_detail.html", exc, values=data, **context)
-    context = await _context(conn, actor, rfq_id, state.settings, receipt=receipt)
+    context = await detail_context(conn, actor, rfq_id, state.settings, receipt=receipt)
     return Template(template_name="vendor/rfq_detail.html", context=context, status_code=201)
 
 
@@ -200,7 +202,7 @@ async def withdraw(conn: Tx, actor: CurrentActor, state: State, rfq_id: PathId) 
     except DomainError as exc:
         if exc.status == 404:
             raise
-        context = await _context(conn, actor, rfq_id, state.settings)
+        context = await detail_context(conn, actor, rfq_id, state.settings)
         context.pop("values"), context.pop("errors")
         return render_form("vendor/rfq_detail.html", exc, values={}, **context)
     return redirect(f"/vendor/rfqs/{rfq_id}?done=withdrawn")
@@ -216,10 +218,10 @@ async def reconfirm(request: AnyRequest, conn: Tx, actor: CurrentActor, state: S
     except DomainError as exc:
         if exc.status == 404:
             raise
-        context = await _context(conn, actor, rfq_id, state.settings)
+        context = await detail_context(conn, actor, rfq_id, state.settings)
         context.pop("values"), context.pop("errors")
         return render_form("vendor/rfq_detail.html", exc, values={}, **context)
-    context = await _context(conn, actor, rfq_id, state.settings, receipt=receipt)
+    context = await detail_context(conn, actor, rfq_id, state.settings, receipt=receipt)
     return Template(template_name="vendor/rfq_detail.html", context=context, status_code=201)
 
 
