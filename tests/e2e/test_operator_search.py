@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from marketplace.core.db import Database
-from tests.support.accounts import PASSWORD, make_operator
+from tests.support.accounts import make_operator
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -46,14 +47,6 @@ async def searches(committing_db: Database) -> AsyncIterator[int]:
         await conn.execute("DELETE FROM pgqueuer WHERE entrypoint LIKE 'search.%'")
 
 
-async def _sign_in(page: Page, server_url: str, email: str) -> None:
-    await page.goto(server_url + "/login")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_load_state("networkidle")
-
-
 async def test_operator_keeps_synonyms_reads_analytics_and_checks_the_index(
     browser: Browser, server_url: str, committing_db: Database, artifacts_dir: Path, searches: int
 ) -> None:
@@ -61,7 +54,7 @@ async def test_operator_keeps_synonyms_reads_analytics_and_checks_the_index(
         operator_email = await make_operator(conn)
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await ctx.new_page()
-    await _sign_in(page, server_url, operator_email)
+    await sign_in(page, server_url, operator_email, landing=None)
 
     await page.goto(server_url + "/operator/companies")
     await page.get_by_role("navigation", name="Operator").get_by_role("link", name="Synonyms").click()

@@ -10,20 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from marketplace.core.db import Database
-from tests.support.accounts import PASSWORD, bearer, make_company, make_token
+from tests.support.accounts import bearer, make_company, make_token
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-async def _sign_in(page: Page, server_url: str, email: str) -> None:
-    await page.goto(server_url + "/login")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url("**/company")
 
 
 async def _closed_tender(server_url: str, db: Database) -> tuple[str, int, str]:
@@ -106,7 +99,7 @@ async def test_approver_scores_evaluates_and_splits_the_award(
     email, rid, tag = await _closed_tender(server_url, committing_db)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     b = await context.new_page()
-    await _sign_in(b, server_url, email)
+    await sign_in(b, server_url, email)
 
     # Scoring, with the keyboard: htmx swaps the re-ranked evaluation in; focus stays on the form just saved.
     await b.goto(f"{server_url}/buyer/rfqs/{rid}/compare")

@@ -10,20 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from marketplace.core.db import Database
-from tests.support.accounts import PASSWORD, bearer, make_company, make_token
+from tests.support.accounts import bearer, make_company, make_token
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-async def _sign_in(page: Page, server_url: str, email: str) -> None:
-    await page.goto(server_url + "/login")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url("**/company")
 
 
 async def test_questions_answers_amendment_and_reconfirmation(
@@ -55,7 +48,7 @@ async def test_questions_answers_amendment_and_reconfirmation(
 
     vendor_ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     v = await vendor_ctx.new_page()
-    await _sign_in(v, server_url, vendor.emails["sales"])
+    await sign_in(v, server_url, vendor.emails["sales"])
     await v.goto(f"{server_url}/vendor/rfqs/{rfq_id}")
     questions = v.locator("#questions")
     await questions.get_by_label("About").select_option(label="Line 2: Ball bearing 6205-2RS")
@@ -74,7 +67,7 @@ async def test_questions_answers_amendment_and_reconfirmation(
 
     buyer_ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     b = await buyer_ctx.new_page()
-    await _sign_in(b, server_url, buyer.emails["admin"])
+    await sign_in(b, server_url, buyer.emails["admin"])
     await b.goto(f"{server_url}/buyer/rfqs/{rfq_id}")
     qa = b.locator("#questions")
     await expect(qa).to_contain_text("1 unanswered")

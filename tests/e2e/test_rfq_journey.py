@@ -9,20 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from marketplace.core.db import Database
-from tests.support.accounts import PASSWORD, make_company
+from tests.support.accounts import make_company
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-async def _sign_in(page: Page, server_url: str, email: str) -> None:
-    await page.goto(server_url + "/login")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_url("**/company")
 
 
 async def test_buyer_publishes_vendor_quotes_buyer_awards(
@@ -36,7 +29,7 @@ async def test_buyer_publishes_vendor_quotes_buyer_awards(
 
     buyer_ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     b = await buyer_ctx.new_page()
-    await _sign_in(b, server_url, buyer.emails["admin"])
+    await sign_in(b, server_url, buyer.emails["admin"])
     await b.get_by_role("link", name="Requests").click()
     await b.get_by_role("button", name="New request").click()
     await b.get_by_label("Title").fill(title)
@@ -60,7 +53,7 @@ async def test_buyer_publishes_vendor_quotes_buyer_awards(
 
     vendor_ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     v = await vendor_ctx.new_page()
-    await _sign_in(v, server_url, vendor.emails["sales"])
+    await sign_in(v, server_url, vendor.emails["sales"])
     await v.get_by_role("link", name="Requests").click()
     await v.get_by_role("link", name=title).click()
     await v.get_by_role("button", name="Accept invitation").click()

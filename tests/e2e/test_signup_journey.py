@@ -5,20 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from marketplace.core.db import Database
 from tests.support.accounts import PASSWORD, make_operator, random_de_vat, unique_email
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-async def _sign_in(page: Page, server_url: str, email: str, password: str) -> None:
-    await page.goto(server_url + "/login")
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_load_state("networkidle")
 
 
 async def test_sign_up_verify_sign_in(
@@ -52,7 +45,7 @@ async def test_sign_up_verify_sign_in(
 
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     op = await ctx.new_page()
-    await _sign_in(op, server_url, operator_email, PASSWORD)
+    await sign_in(op, server_url, operator_email, PASSWORD, landing=None)
     await op.goto(server_url + "/operator/companies")
     await op.get_by_role("link", name=company_name).click()
     await expect(op.locator("#vat-check")).to_contain_text("valid")
@@ -64,7 +57,7 @@ async def test_sign_up_verify_sign_in(
 
     ctx = await browser.new_context(viewport={"width": 390, "height": 844})
     page = await ctx.new_page()
-    await _sign_in(page, server_url, founder, PASSWORD)
+    await sign_in(page, server_url, founder, PASSWORD, landing=None)
     await expect(page.get_by_role("heading", level=1)).to_have_text(company_name)
     await expect(page.locator(".badge.status-verified")).to_be_visible()
     await expect(page.locator("#verification-banner")).to_have_count(0)
