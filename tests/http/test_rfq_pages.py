@@ -15,7 +15,7 @@ import pytest
 from marketplace.core.db import Connection
 from tests.support.accounts import post_form, sign_in
 from tests.support.html import table_rows
-from tests.support.rfq import buyer_party, pass_deadline, vendor_party
+from tests.support.rfq import buyer_party, pass_deadline, published_rfq, submit, vendor_party
 from web.buyer.rfqs import instant_from_local
 from web.forms import minor_units
 
@@ -194,6 +194,21 @@ async def test_other_companies_requests_answer_404(client: httpx.AsyncClient, co
     await sign_in(client, outsider.company.emails["admin"])
     assert (await client.get(f"/vendor/rfqs/{rfq_id}")).status_code == 404
     assert (await post_form(client, f"/vendor/rfqs/{rfq_id}/bid", {"valid_until": "2030-01-01"})).status_code == 404
+
+
+async def test_an_invited_vendor_that_sent_an_offer_is_not_asked_to_accept_the_invitation(
+    client: httpx.AsyncClient, conn: Connection
+) -> None:
+    buyer, vendor = await buyer_party(conn), await vendor_party(conn)
+    rfq = await published_rfq(client, buyer, [vendor], kind="tender")
+    await sign_in(client, vendor.company.emails["sales"])
+    assert "Accept invitation" in (await client.get(f"/vendor/rfqs/{rfq['id']}")).text
+    assert (await submit(client, vendor, rfq)).status_code == 201
+    page = await client.get(f"/vendor/rfqs/{rfq['id']}")
+    assert "Your offer" in page.text
+    assert "Accept invitation" not in page.text
+    # The invitation itself is unchanged: for a sealed tender a change would tell the buyer an offer exists.
+    assert await conn.fetchval("SELECT status FROM rfq_invitation WHERE rfq_id = $1", rfq["id"]) == "invited"
 
 
 def test_local_deadlines_become_instants_and_prices_minor_units() -> None:
