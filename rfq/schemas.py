@@ -38,25 +38,12 @@ class LineOut(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_record(cls, ln: Line) -> LineOut:
-        return cls(
-            id=ln.id,
-            position=ln.position,
-            lot_id=ln.lot_id,
-            product_id=ln.product_id,
-            description=ln.description,
-            quantity=ln.quantity,
-            unit=ln.unit,
-            required_by=ln.required_by,
-            delivery_address_id=ln.delivery_address_id,
-            target_price_minor=ln.target_price_minor,
-            target_price_basis=ln.target_price_basis,
-            removed=ln.removed_in is not None,
-        )
+        return cls(**_declared(cls, ln, skip=("removed",)), removed=ln.removed_in is not None)
 
 
-def _rfq_fields(out: type[msgspec.Struct], r: Rfq) -> dict[str, Any]:
-    """The RFQ's values for the fields an output shape declares (the shape decides what is shown)."""
-    return {f: getattr(r, f) for f in out.__struct_fields__ if f not in ("lots", "lines")}
+def _declared(out: type[msgspec.Struct], record: object, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The record's values for the fields an output shape declares (the shape decides what is shown)."""
+    return {f: getattr(record, f) for f in out.__struct_fields__ if f not in skip}
 
 
 class RfqOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,7 +73,11 @@ class RfqOut(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_detail(cls, d: RfqDetail) -> RfqOut:
-        return cls(**_rfq_fields(cls, d.rfq), lots=d.lots, lines=[LineOut.from_record(ln) for ln in d.lines])
+        return cls(
+            **_declared(cls, d.rfq, skip=("lots", "lines")),
+            lots=d.lots,
+            lines=[LineOut.from_record(ln) for ln in d.lines],
+        )
 
 
 class RfqSummaryOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,7 +90,7 @@ class RfqSummaryOut(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_record(cls, r: Rfq) -> RfqSummaryOut:
-        return cls(id=r.id, kind=r.kind, title=r.title, status=r.status, closes_at=r.closes_at, currency=r.currency)
+        return cls(**_declared(cls, r))
 
 
 class VendorRfqOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -124,7 +115,7 @@ class VendorRfqOut(msgspec.Struct, frozen=True, kw_only=True):
     @classmethod
     def from_detail(cls, d: RfqDetail) -> VendorRfqOut:
         return cls(
-            **_rfq_fields(cls, d.rfq),
+            **_declared(cls, d.rfq, skip=("lots", "lines")),
             lots=d.lots,
             lines=[LineOut.from_record(ln) for ln in d.lines if ln.removed_in is None],
         )
@@ -165,17 +156,7 @@ class BidVersionOut(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_record(cls, v: BidVersion) -> BidVersionOut:
-        return cls(
-            version=v.version,
-            author=v.author,
-            round=v.round,
-            rfq_revision=v.rfq_revision,
-            submitted_at=v.submitted_at,
-            content_sha256=v.content_sha256,
-            note=v.note,
-            content=v.content,
-            target_prices=v.target_prices,
-        )
+        return cls(**_declared(cls, v))
 
 
 class OwnBidOut(msgspec.Struct, frozen=True, kw_only=True):
